@@ -1,0 +1,125 @@
+// Package rest serves Rocket.Chat's REST API under /api: routing, the JSON success and
+// error shapes (PROTOCOL.md §4.0), and one thin handler per endpoint, grouped one file per
+// route group (info.go, settings.go, …).
+//
+// Handlers decode and validate input, call an app service and return its result or its
+// error; WriteError is the one place a domain error (model.Error) becomes an HTTP status
+// and Rocket.Chat's error body. Routes are Go 1.22 http.ServeMux patterns with the full
+// path ("GET /api/v1/settings.public").
+//
+// Unknown routes under /api answer 404 {"success":false,"error":"Resource not found"}, as
+// Rocket.Chat does. A known route asked with the wrong method answers 405 with an Allow
+// header and the same JSON shape ({"success":false,"error":"Method not allowed"}): clients
+// treat any non-2xx as a failure, and 405 tells a developer what went wrong where a 404
+// would send them looking for a typo in the path.
+//
+// Request bodies are limited per route (DefaultBodyLimit unless the route asks for more,
+// as the upload routes will); a body over the limit, malformed JSON or a value of the
+// wrong type is a 400 in Rocket.Chat's shape, never a 500.
+package rest
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/outpostchat/outpost/app/model"
+)
+
+// DefaultBodyLimit is the largest request body a JSON route reads: 1 MiB.
+const DefaultBodyLimit int64 = 1 << 20
+
+// Settings gives the public settings, as settings.public shows them to anyone.
+type Settings interface {
+	// Public returns the cached public settings sorted by _id. The caller must not
+	// modify the returned slice or its elements.
+	Public() []model.Setting
+}
+
+// Deps are what the REST API needs from the rest of Outpost. cmd/outpost (through
+// web.New) fills them; a nil Settings serves an empty list and a nil Logger discards.
+type Deps struct {
+	Settings Settings
+	Logger   *slog.Logger
+	Version  string    // Outpost's own version, for admins' /api/info once sign-in exists
+	Started  time.Time // process start, likewise
+}
+
+// api holds the dependencies every handler shares, nil ones replaced by stand-ins.
+type api struct {
+	Deps
+	mux *http.ServeMux
+}
+
+// handlerFunc is the shape of every REST handler: it writes a success itself and returns
+// any error for the route wrapper to map with WriteError, provided nothing was written yet.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// New returns the handler for every path under /api/. Mount it on "/api/".
+func New(d Deps) http.Handler {
+	if d.Settings == nil {
+		d.Settings = noSettings{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &api{Deps: d, mux: http.NewServeMux()}
+	a.routes()
+	return a
+}
+
+// routes registers every endpoint; one line per route, the handler in its group's file.
+func (a *api) routes() {
+	a.handle("GET /api/info", a.info)
+	a.handle("GET /api/v1/settings.public", a.settingsPublic)
+}
+
+// handle registers h for pattern with the default body limit.
+func (a *api) handle(pattern string, h handlerFunc) {
+	a.handleLimit(pattern, DefaultBodyLimit, h)
+}
+
+// handleLimit registers h for pattern, reading at most limit bytes of request body.
+func (a *api) handleLimit(pattern string, limit int64, h handlerFunc) {
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		if err := h(w, r); err != nil {
+			WriteError(w, r, a.Logger, err)
+		}
+	})
+}
+
+// ServeHTTP routes the request, answering unknown routes and wrong methods in
+// Rocket.Chat's JSON shape instead of ServeMux's plain-text ones.
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := a.mux.Handler(r); pattern != "" {
+		a.mux.ServeHTTP(w, r)
+		return
+	}
+	// No route matched. Let the mux tell 404 from 405 (and compute Allow) into a probe.
+	p := probe{header: http.Header{}}
+	a.mux.ServeHTTP(&p, r)
+	if p.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", p.header.Get("Allow"))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: "Method not allowed"})
+		return
+	}
+	WriteError(w, r, a.Logger, model.NotFound("", ""))
+}
+
+// probe is a ResponseWriter that only records the status and headers written to it.
+type probe struct {
+	header http.Header
+	status int
+}
+
+func (p *probe) Header() http.Header         { return p.header }
+func (p *probe) WriteHeader(status int)      { p.status = status }
+func (p *probe) Write(b []byte) (int, error) { return len(b), nil }
+
+// noSettings stands in for a missing Settings dependency.
+type noSettings struct{}
+
+func (noSettings) Public() []model.Setting { return nil }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/outpostchat/outpost/storage/docdb"
+	"github.com/outpostchat/outpost/storage/files"
 	"github.com/outpostchat/outpost/storage/mongowire"
 )
 
@@ -28,6 +29,7 @@ type Store struct {
 	Dir   string
 	Docs  *docdb.DB
 	Mongo *mongowire.Server
+	Files *files.Store
 	lock  *os.File
 }
 
@@ -35,7 +37,7 @@ type Store struct {
 var ErrLocked = errors.New("data directory is in use by another Outpost process")
 
 // Open prepares the data directory, takes its lock, starts the Mongo wire face, makes
-// sure every collection and index exists and opens the document store.
+// sure every collection and index exists and opens the document and blob stores.
 func Open(ctx context.Context, o Options) (_ *Store, err error) {
 	for _, d := range []string{o.Dir, filepath.Join(o.Dir, "db"), filepath.Join(o.Dir, "files"), filepath.Join(o.Dir, "recordings"), filepath.Join(o.Dir, "backups")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -65,6 +67,10 @@ func Open(ctx context.Context, o Options) (_ *Store, err error) {
 		return nil, err
 	}
 	s.Docs, err = docdb.Open(ctx, filepath.Join(o.Dir, "db"), o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s.Files, err = files.Open(filepath.Join(o.Dir, "files"))
 	if err != nil {
 		return nil, err
 	}

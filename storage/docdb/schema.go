@@ -36,7 +36,7 @@ type MongoIndex struct {
 }
 
 // Index is an expression index over dotted field paths; a path ending in " DESC" sorts
-// descending.
+// descending, and "lower(path)" indexes the lower-cased value.
 type Index struct {
 	Name   string // must start with "outpost_"
 	Fields []string
@@ -46,7 +46,7 @@ type Index struct {
 // Schema lists every collection Outpost uses.
 var Schema = []CollectionSpec{
 	{Name: Users, Indexes: []Index{
-		{Name: "outpost_users_username", Fields: []string{"username"}},
+		{Name: "outpost_users_username", Fields: []string{"lower(username)"}},
 	}},
 	{Name: Settings},
 	{Name: Rooms, Indexes: []Index{
@@ -113,7 +113,11 @@ func indexSQL(table string, ix Index) string {
 	cols := make([]string, len(ix.Fields))
 	for i, f := range ix.Fields {
 		path, desc := strings.CutSuffix(f, " DESC")
-		cols[i] = F(path)
+		if inner, ok := strings.CutPrefix(path, "lower("); ok {
+			cols[i] = "lower(" + F(strings.TrimSuffix(inner, ")")) + ")"
+		} else {
+			cols[i] = F(path)
+		}
 		if desc {
 			cols[i] += " DESC"
 		}

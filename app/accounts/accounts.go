@@ -84,7 +84,7 @@ func (s *Service) CreateUser(ctx context.Context, actor model.Actor, in NewUser)
 	if in.Name == "" {
 		in.Name = in.Username
 	}
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Millisecond) // what the store keeps
 	u := model.User{
 		ID:        model.NewID(),
 		CreatedAt: now,

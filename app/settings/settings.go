@@ -82,7 +82,7 @@ func (s *Service) rebuildPublic() {
 // an existing one keeps the value an admin gave it, but takes the new definition, and
 // follows a changed package value when nobody has changed it. Idempotent.
 func (s *Service) Register(ctx context.Context, defs ...model.Setting) error {
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Millisecond) // what the store keeps
 	for _, def := range defs {
 		def.PackageValue = normalize(def.Type, def.PackageValue)
 		s.mu.RLock()
@@ -203,7 +203,7 @@ func (s *Service) Set(ctx context.Context, actor model.Actor, id string, value a
 	if err != nil {
 		return err
 	}
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Millisecond) // what the store keeps
 	if err := s.store.SetValue(ctx, id, v, SourceCustomer, now); err != nil {
 		return model.Internal(err)
 	}

@@ -27,6 +27,19 @@ type UserStore interface {
 	// ByEmail finds a user by email address, ignoring case; model.ErrNotFound if none.
 	ByEmail(ctx context.Context, address string) (model.User, error)
 	CountWithRole(ctx context.Context, role string) (int64, error)
+	ByID(ctx context.Context, id string) (model.User, error)
+	// ByLoginToken finds the user holding a hashed login token.
+	ByLoginToken(ctx context.Context, hashed string) (model.User, error)
+	AddLoginToken(ctx context.Context, uid string, lt model.LoginToken, at time.Time) error
+	RemoveLoginToken(ctx context.Context, uid, hashed string) error
+	// KeepOnlyLoginToken removes every resume token but hashed; personal access tokens stay.
+	KeepOnlyLoginToken(ctx context.Context, uid, hashed string) error
+}
+
+// Config is the settings the service reads; settings.Service satisfies it.
+type Config interface {
+	Bool(id string) bool
+	Int(id string) int64
 }
 
 // BcryptCost is Meteor's default cost.
@@ -34,15 +47,19 @@ const BcryptCost = 10
 
 // Service creates and finds users.
 type Service struct {
-	users UserStore
-	tx    model.Transactor
-	log   *slog.Logger
-	now   func() time.Time
+	users   UserStore
+	tx      model.Transactor
+	config  Config
+	log     *slog.Logger
+	now     func() time.Time
+	limiter *limiter
 }
 
 // New returns an accounts service.
-func New(users UserStore, tx model.Transactor, log *slog.Logger) *Service {
-	return &Service{users: users, tx: tx, log: log, now: time.Now}
+func New(users UserStore, tx model.Transactor, config Config, log *slog.Logger) *Service {
+	s := &Service{users: users, tx: tx, config: config, log: log, now: time.Now}
+	s.limiter = newLimiter(config, func() time.Time { return s.now() })
+	return s
 }
 
 // NewUser is what creating a user takes.
@@ -126,16 +143,25 @@ func (s *Service) HasAdmin(ctx context.Context) (bool, error) {
 
 // HashPassword stores a password as Meteor does: bcrypt of the hex SHA-256 digest.
 func HashPassword(plain string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(digest(plain)), BcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(digestOf(plain)), BcryptCost)
 	return string(h), err
 }
 
 // CheckPassword reports whether plain matches a stored hash.
-func CheckPassword(hash, plain string) bool {
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(digest(plain))) == nil
+func CheckPassword(hash, plain string) bool { return checkDigest(hash, digestOf(plain)) }
+
+func checkDigest(hash, digest string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(digest)) == nil
 }
 
-func digest(plain string) string {
+func digestOf(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return hex.EncodeToString(sum[:])
 }
+
+// dummyHash is checked against when a login names no user, so that answer takes as
+// long as a wrong password and timing tells nothing about which users exist.
+var dummyHash = func() string {
+	h, _ := bcrypt.GenerateFromPassword([]byte(digestOf("no such user")), BcryptCost)
+	return string(h)
+}()

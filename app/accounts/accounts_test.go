@@ -10,6 +10,8 @@ import (
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/app/settings"
+	"github.com/outpostchat/outpost/app/streamhub"
 	"github.com/outpostchat/outpost/storage/docdb"
 	"github.com/outpostchat/outpost/storage/storetest"
 )
@@ -18,9 +20,25 @@ var _ accounts.UserStore = (*docdb.UsersStore)(nil)
 
 func newService(t *testing.T) (*accounts.Service, *docdb.UsersStore) {
 	t.Helper()
+	svc, users, _ := newServiceWithSettings(t)
+	return svc, users
+}
+
+// newServiceWithSettings wires accounts over a real store, with its settings registered.
+func newServiceWithSettings(t *testing.T) (*accounts.Service, *docdb.UsersStore, *settings.Service) {
+	t.Helper()
 	s := storetest.Open(t)
+	hub := streamhub.New(nil)
+	t.Cleanup(hub.Close)
+	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, slog.New(slog.DiscardHandler))
+	if err := cfg.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Register(context.Background(), accounts.Settings()...); err != nil {
+		t.Fatal(err)
+	}
 	users := docdb.NewUsersStore(s.Docs)
-	return accounts.New(users, s.Docs, slog.New(slog.DiscardHandler)), users
+	return accounts.New(users, s.Docs, cfg, slog.New(slog.DiscardHandler)), users, cfg
 }
 
 func TestCreateAdmin(t *testing.T) {

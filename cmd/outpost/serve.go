@@ -109,12 +109,15 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := a.settings.Register(ctx, settings.Core(uniqueID)...); err != nil {
 		return err
 	}
+	if err := a.settings.Register(ctx, accounts.Settings()...); err != nil {
+		return err
+	}
 	if cfg.rootURL != "" && a.settings.String("Site_Url") != cfg.rootURL {
 		if err := a.settings.Set(ctx, model.System, "Site_Url", cfg.rootURL); err != nil {
 			return fmt.Errorf("ROOT_URL: %w", err)
 		}
 	}
-	a.accounts = accounts.New(docdb.NewUsersStore(a.store.Docs), a.store.Docs, log.With("svc", "accounts"))
+	a.accounts = accounts.New(docdb.NewUsersStore(a.store.Docs), a.store.Docs, a.settings, log.With("svc", "accounts"))
 	return a.ensureAdmin(ctx, cfg.admin, log)
 }
 

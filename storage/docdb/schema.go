@@ -43,6 +43,25 @@ type Index struct {
 	Unique bool
 }
 
+// MultiKey indexes the elements of an array field, which SQLite's expression indexes
+// cannot: a side table of (key, _id) rows kept right by triggers on the collection's
+// table, so writes through FerretDB keep it right too. Field names the element's
+// sub-field ("" for arrays of scalars); Lower folds keys to lower case.
+type MultiKey struct {
+	Table      string // the side table; must start with "outpost_"
+	Collection string
+	Path       string
+	Field      string
+	Lower      bool
+}
+
+// MultiKeys lists the array indexes.
+var MultiKeys = []MultiKey{
+	{Table: "outpost_users_login_tokens", Collection: Users, Path: "services.resume.loginTokens", Field: "hashedToken"},
+	{Table: "outpost_users_emails", Collection: Users, Path: "emails", Field: "address", Lower: true},
+	{Table: "outpost_users_roles", Collection: Users, Path: "roles"},
+}
+
 // Schema lists every collection Outpost uses.
 var Schema = []CollectionSpec{
 	{Name: Users, Indexes: []Index{
@@ -81,7 +100,53 @@ func (db *DB) createIndexes(ctx context.Context) error {
 			}
 		}
 	}
+	for _, mk := range MultiKeys {
+		for _, q := range mk.sql(db.tables[mk.Collection]) {
+			if _, err := db.writer.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("docdb: multikey %s: %w", mk.Table, err)
+			}
+		}
+	}
 	return nil
+}
+
+// sql returns the statements that create the side table and its triggers and fill it
+// from the existing documents; each is idempotent.
+func (mk MultiKey) sql(table string) []string {
+	if !strings.HasPrefix(mk.Table, "outpost_") {
+		panic("docdb: multikey table without outpost_ prefix: " + mk.Table)
+	}
+	F(mk.Path) // validates the path
+	key := "e.value"
+	if mk.Field != "" {
+		F(mk.Field)
+		key = "e.value->>'$." + mk.Field + "'"
+	}
+	if mk.Lower {
+		key = "lower(" + key + ")"
+	}
+	fill := func(row string) string {
+		return fmt.Sprintf(`INSERT OR IGNORE INTO %[1]s (key, id) SELECT %[2]s, %[3]s.%[4]s->>'$._id' FROM json_each(%[3]s.%[4]s, '$.%[5]s') e WHERE %[2]s IS NOT NULL;`,
+			mk.Table, key, row, docColumn, mk.Path)
+	}
+	clear := func(row string) string {
+		return fmt.Sprintf(`DELETE FROM %s WHERE id = %s.%s->>'$._id';`, mk.Table, row, docColumn)
+	}
+	t := fmt.Sprintf("%q", table)
+	return []string{
+		`CREATE TABLE IF NOT EXISTS ` + mk.Table + ` (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID`,
+		`CREATE INDEX IF NOT EXISTS ` + mk.Table + `_id ON ` + mk.Table + ` (id)`,
+		`CREATE TRIGGER IF NOT EXISTS ` + mk.Table + `_insert AFTER INSERT ON ` + t + ` BEGIN ` + fill("NEW") + ` END`,
+		`CREATE TRIGGER IF NOT EXISTS ` + mk.Table + `_update AFTER UPDATE ON ` + t + ` BEGIN ` + clear("OLD") + fill("NEW") + ` END`,
+		`CREATE TRIGGER IF NOT EXISTS ` + mk.Table + `_delete AFTER DELETE ON ` + t + ` BEGIN ` + clear("OLD") + ` END`,
+		strings.Replace(fill(t), "FROM json_each", "FROM "+t+", json_each", 1),
+	}
+}
+
+// InMultiKey is the condition "the document's _id is among those whose array at mk
+// holds key", answered from mk's side table and the _id index.
+func InMultiKey(table string) string {
+	return docColumn + `->'_id' IN (SELECT json_quote(id) FROM ` + table + ` WHERE key = ?)`
 }
 
 // migrate runs the pending migrations.

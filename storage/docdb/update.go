@@ -66,7 +66,8 @@ func (u *Update) Push(path string, v any) *Update { return u.add(opPush, path, v
 // AddToSet appends v to the array at path unless an equal element is there ($addToSet).
 func (u *Update) AddToSet(path string, v any) *Update { return u.add(opAddToSet, path, v) }
 
-// Pull removes every element equal to v from the array at path ($pull).
+// Pull removes every element equal to v from the array at path ($pull); when v is a
+// document (a struct or map), every element document having all of v's fields matches.
 func (u *Update) Pull(path string, v any) *Update { return u.add(opPull, path, v) }
 
 // apply changes d in place.
@@ -150,7 +151,7 @@ func (o op) run(parent *Doc, key string) error {
 		}
 		out := make([]any, 0, len(arr))
 		for _, x := range arr {
-			if !reflect.DeepEqual(x, o.value) {
+			if !pullMatches(x, o.value) {
 				out = append(out, x)
 			}
 		}
@@ -161,6 +162,23 @@ func (o op) run(parent *Doc, key string) error {
 	}
 	parent.Set(key, arr)
 	return nil
+}
+
+// pullMatches is $pull's test: equal values match, and a document condition matches
+// every element document that has all of its fields with equal values.
+func pullMatches(elem, cond any) bool {
+	c, ok := cond.(Doc)
+	e, isDoc := elem.(Doc)
+	if !ok || !isDoc {
+		return reflect.DeepEqual(elem, cond)
+	}
+	for _, f := range c {
+		v, has := e.Get(f.Key)
+		if !has || !reflect.DeepEqual(v, f.Value) {
+			return false
+		}
+	}
+	return true
 }
 
 func containsValue(arr []any, v any) bool {

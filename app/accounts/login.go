@@ -1,0 +1,204 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/outpostchat/outpost/app/model"
+)
+
+// Credentials is what a password login presents: a username or email, and either the
+// plaintext password or Meteor's SHA-256 hex digest of it.
+type Credentials struct {
+	User     string // username, or an email address when it contains "@"
+	Password string // plaintext
+	Digest   string // hex SHA-256 of the password, as Meteor clients send it
+	IP       string // the client's address, for failed-login blocking
+}
+
+// Session is a successful login.
+type Session struct {
+	User    model.User
+	Token   string // the plain resume token, given to the client once and never stored
+	Expires time.Time
+	Type    string // "password" or "resume"
+}
+
+// Actor returns who the session's user is.
+func (s Session) Actor() model.Actor { return ActorOf(s.User) }
+
+// ActorOf returns the actor for a user.
+func ActorOf(u model.User) model.Actor {
+	return model.Actor{UserID: u.ID, Username: u.Username, Roles: u.Roles}
+}
+
+// errLogin is the one answer to every failed login (Rocket.Chat ≥ 7): it never tells
+// which part was wrong, so it gives nothing away about which users exist.
+func errLogin() *model.Error {
+	return &model.Error{Kind: model.KindUnauthorized, Code: "401", Message: "User not found"}
+}
+
+var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// LoginWithPassword checks credentials and opens a session.
+func (s *Service) LoginWithPassword(ctx context.Context, c Credentials) (Session, error) {
+	user := strings.TrimSpace(c.User)
+	digest := strings.ToLower(c.Digest)
+	switch {
+	case user == "" || len(user) > 256:
+		return Session{}, errLogin()
+	case c.Digest != "" && !hexDigest.MatchString(digest):
+		return Session{}, model.Invalid("error-invalid-params", "The password digest must be 64 hex characters")
+	case c.Digest == "":
+		digest = digestOf(c.Password)
+	}
+	if err := s.limiter.check(user, c.IP); err != nil {
+		return Session{}, err
+	}
+	var (
+		u   model.User
+		err error
+	)
+	if strings.Contains(user, "@") {
+		u, err = s.users.ByEmail(ctx, user)
+	} else {
+		u, err = s.users.ByUsername(ctx, user)
+	}
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		checkDigest(dummyHash, digest) // spend the same time as for a real user
+		s.limiter.failed(user, c.IP)
+		return Session{}, errLogin()
+	case err != nil:
+		return Session{}, model.Internal(err)
+	}
+	if u.Services.Password == nil || !checkDigest(u.Services.Password.Bcrypt, digest) {
+		s.limiter.failed(user, c.IP)
+		return Session{}, errLogin()
+	}
+	if !u.Active {
+		return Session{}, &model.Error{Kind: model.KindUnauthorized, Code: "error-user-is-not-activated", Message: "User is not activated"}
+	}
+	s.limiter.succeeded(user, c.IP)
+	return s.openSession(ctx, u, "password")
+}
+
+// Resume opens a new connection's session with an existing token.
+func (s *Service) Resume(ctx context.Context, token string) (Session, error) {
+	u, lt, err := s.userByToken(ctx, token)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{User: u, Token: token, Expires: s.expiry(lt), Type: "resume"}, nil
+}
+
+// Authenticate checks a REST request's X-User-Id and X-Auth-Token (a resume token or a
+// personal access token) and returns the user.
+func (s *Service) Authenticate(ctx context.Context, uid, token string) (model.User, error) {
+	if uid == "" || token == "" {
+		return model.User{}, errUnauthorized()
+	}
+	u, err := s.users.ByID(ctx, uid)
+	if errors.Is(err, model.ErrNotFound) {
+		return model.User{}, errUnauthorized()
+	}
+	if err != nil {
+		return model.User{}, model.Internal(err)
+	}
+	lt, ok := findToken(u, hashToken(token))
+	if !ok || !u.Active || (lt.Type == "" && s.now().After(s.expiry(lt))) {
+		return model.User{}, errUnauthorized()
+	}
+	return u, nil
+}
+
+func errUnauthorized() *model.Error {
+	return &model.Error{Kind: model.KindUnauthorized, Code: "unauthorized", Message: "You must be logged in to do this."}
+}
+
+// Logout removes the session's token.
+func (s *Service) Logout(ctx context.Context, uid, token string) error {
+	if err := s.users.RemoveLoginToken(ctx, uid, hashToken(token)); err != nil && !errors.Is(err, model.ErrNotFound) {
+		return model.Internal(err)
+	}
+	return nil
+}
+
+// LogoutOthers removes every resume token of the user but the given one (personal
+// access tokens stay).
+func (s *Service) LogoutOthers(ctx context.Context, uid, keepToken string) error {
+	if err := s.users.KeepOnlyLoginToken(ctx, uid, hashToken(keepToken)); err != nil {
+		return model.AsError(err)
+	}
+	return nil
+}
+
+func (s *Service) openSession(ctx context.Context, u model.User, typ string) (Session, error) {
+	token := newToken()
+	now := s.now().UTC().Truncate(time.Millisecond)
+	lt := model.LoginToken{When: now, HashedToken: hashToken(token)}
+	if err := s.users.AddLoginToken(ctx, u.ID, lt, now); err != nil {
+		return Session{}, model.Internal(err)
+	}
+	u.LastLogin = &now
+	return Session{User: u, Token: token, Expires: s.expiry(lt), Type: typ}, nil
+}
+
+func (s *Service) userByToken(ctx context.Context, token string) (model.User, model.LoginToken, error) {
+	if token == "" || len(token) > 256 {
+		return model.User{}, model.LoginToken{}, errLogin()
+	}
+	hashed := hashToken(token)
+	u, err := s.users.ByLoginToken(ctx, hashed)
+	if errors.Is(err, model.ErrNotFound) {
+		return model.User{}, model.LoginToken{}, errLogin()
+	}
+	if err != nil {
+		return model.User{}, model.LoginToken{}, model.Internal(err)
+	}
+	lt, ok := findToken(u, hashed)
+	if !ok || lt.Type != "" || !u.Active || s.now().After(s.expiry(lt)) {
+		return model.User{}, model.LoginToken{}, errLogin()
+	}
+	return u, lt, nil
+}
+
+func findToken(u model.User, hashed string) (model.LoginToken, bool) {
+	if u.Services.Resume == nil {
+		return model.LoginToken{}, false
+	}
+	for _, lt := range u.Services.Resume.LoginTokens {
+		if subtle.ConstantTimeCompare([]byte(lt.HashedToken), []byte(hashed)) == 1 {
+			return lt, true
+		}
+	}
+	return model.LoginToken{}, false
+}
+
+func (s *Service) expiry(lt model.LoginToken) time.Time {
+	days := s.config.Int("Accounts_LoginExpiration")
+	if days <= 0 {
+		days = 90
+	}
+	return lt.When.Add(time.Duration(days) * 24 * time.Hour)
+}
+
+// newToken returns a 43-character random secret, as Meteor's Random.secret gives.
+func newToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashToken is how Meteor stores a login token: base64 of its SHA-256.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}

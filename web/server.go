@@ -48,10 +48,11 @@ type Settings interface {
 
 // Config is what the HTTP face needs; cmd/outpost fills it.
 type Config struct {
-	Settings Settings     // public settings (settings.public); nil serves none
-	Logger   *slog.Logger // request and error log; nil discards
-	Version  string       // Outpost's own version (not the Rocket.Chat version it answers as)
-	Started  time.Time    // when the process started
+	Settings Settings      // public settings (settings.public); nil serves none
+	Accounts rest.Accounts // sign-in; nil refuses every login
+	Logger   *slog.Logger  // request and error log; nil discards
+	Version  string        // Outpost's own version (not the Rocket.Chat version it answers as)
+	Started  time.Time     // when the process started
 }
 
 // Server is Outpost's HTTP server. Create it with New, run it with Serve and stop it with
@@ -92,6 +93,7 @@ func (s *Server) routes(cfg Config) {
 	s.mux.HandleFunc("GET /_timesync", timesync)
 	s.mux.Handle("/api/", rest.New(rest.Deps{
 		Settings: cfg.Settings,
+		Accounts: cfg.Accounts,
 		Logger:   s.log,
 		Version:  cfg.Version,
 		Started:  cfg.Started,

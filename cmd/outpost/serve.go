@@ -52,7 +52,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := web.New(web.Config{Settings: app.settings, Logger: log.With("svc", "web"), Version: version, Started: started})
+	srv := web.New(web.Config{Settings: app.settings, Accounts: app.accounts, Logger: log.With("svc", "web"), Version: version, Started: started})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outpost is serving", "version", version, "addr", ln.Addr().String(), "data", cfg.data,

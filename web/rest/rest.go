@@ -40,6 +40,7 @@ type Settings interface {
 // web.New) fills them; a nil Settings serves an empty list and a nil Logger discards.
 type Deps struct {
 	Settings Settings
+	Accounts Accounts
 	Logger   *slog.Logger
 	Version  string    // Outpost's own version, for admins' /api/info once sign-in exists
 	Started  time.Time // process start, likewise
@@ -72,6 +73,10 @@ func New(d Deps) http.Handler {
 func (a *api) routes() {
 	a.handle("GET /api/info", a.info)
 	a.handle("GET /api/v1/settings.public", a.settingsPublic)
+	a.handle("POST /api/v1/login", a.login)
+	a.handle("POST /api/v1/logout", a.authed(a.logout))
+	a.handle("GET /api/v1/logout", a.authed(a.logout))
+	a.handle("GET /api/v1/me", a.authed(a.me))
 }
 
 // handle registers h for pattern with the default body limit.

@@ -146,12 +146,20 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	}
 }
 
-// A thousand failed logins from one address: the address is blocked after 50, the
-// right password is refused while blocked, and other addresses still get in.
+// A thousand failed logins from one address: the address is blocked after the set
+// number of failures (lowered from 50 to 5 here: each failure costs a bcrypt), the right
+// password is refused while blocked, and other addresses still get in.
 func TestFailedLoginBlocking(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc, _ := newService(t)
+	svc, _, cfg := newServiceWithSettings(t)
+	admin := model.Actor{Roles: []string{"admin"}}
+	if err := cfg.Set(ctx, admin, "Block_Multiple_Failed_Logins_Attempts_Until_Block_By_Ip", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Set(ctx, admin, "Block_Multiple_Failed_Logins_Attempts_Until_Block_by_User", 3); err != nil {
+		t.Fatal(err)
+	}
 	createUser(t, svc, "dave")
 	createUser(t, svc, "erin")
 	blockedIP := 0
@@ -161,18 +169,18 @@ func TestFailedLoginBlocking(t *testing.T) {
 			blockedIP++
 		}
 	}
-	if blockedIP != 950 {
-		t.Fatalf("%d of 1000 attempts were blocked by address, want 950", blockedIP)
+	if blockedIP != 995 {
+		t.Fatalf("%d of 1000 attempts were blocked by address, want 995", blockedIP)
 	}
 	if _, err := svc.LoginWithPassword(ctx, accounts.Credentials{User: "erin", Password: "pw-erin", IP: "10.0.0.9"}); code(err) != "error-login-blocked-for-ip" {
 		t.Fatalf("right password from a blocked address: %v", err)
 	}
-	// Ten wrong passwords for dave from many addresses block dave, not erin.
-	for i := range 10 {
+	// Three wrong passwords for dave from many addresses block dave, not erin.
+	for i := range 3 {
 		svc.LoginWithPassword(ctx, accounts.Credentials{User: "dave", Password: "wrong", IP: fmt.Sprintf("10.1.0.%d", i)})
 	}
 	if _, err := svc.LoginWithPassword(ctx, accounts.Credentials{User: "dave", Password: "pw-dave", IP: "10.2.0.1"}); code(err) != "error-login-blocked-for-user" {
-		t.Fatalf("dave after 10 failures: %v", err)
+		t.Fatalf("dave after 3 failures: %v", err)
 	}
 	if _, err := svc.LoginWithPassword(ctx, accounts.Credentials{User: "erin", Password: "pw-erin", IP: "10.2.0.1"}); err != nil {
 		t.Fatalf("erin: %v", err)

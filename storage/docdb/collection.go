@@ -1,6 +1,7 @@
 package docdb
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -32,8 +33,15 @@ func F(path string) string {
 }
 
 // idWhere matches a document by _id through the unique index FerretDB keeps on the
-// JSON text of _id.
-const idWhere = docColumn + `->'_id' = json_quote(?)`
+// JSON text of _id; its argument is that text (idText), encoded as FerretDB encodes it.
+const idWhere = docColumn + `->'_id' = ?`
+
+// idText is the JSON text of a string _id as stored.
+func idText(id string) string {
+	var b bytes.Buffer
+	writeString(&b, id)
+	return b.String()
+}
 
 // Query selects documents: Where is an SQL condition (empty for all) with Args bound to
 // its placeholders; Order an SQL ORDER BY list; Limit 0 means no limit.
@@ -46,7 +54,7 @@ type Query struct {
 }
 
 // ByID is the query for one document by _id.
-func ByID(id string) Query { return Query{Where: idWhere, Args: []any{id}} }
+func ByID(id string) Query { return Query{Where: idWhere, Args: []any{idText(id)}} }
 
 func (q Query) sql(sel, table string) string {
 	var b strings.Builder
@@ -87,8 +95,13 @@ func (c *Collection) Insert(ctx context.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := d.Get("_id"); !ok {
-		return errors.New("docdb: document has no _id")
+	switch id, ok := d.Get("_id"); id.(type) {
+	case nil:
+		if !ok {
+			return errors.New("docdb: document has no _id")
+		}
+	case []any, Regex:
+		return fmt.Errorf("docdb: _id cannot be %T", id)
 	}
 	data, err := marshalDoc(d)
 	if err != nil {
@@ -196,7 +209,7 @@ func (c *Collection) UpdateOne(ctx context.Context, id string, u *Update, out an
 		h := registerUpdate(u)
 		defer releaseUpdate(h)
 		var data string
-		err := txFrom(ctx).conn.QueryRowContext(ctx, `UPDATE "`+c.table+`" SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+idWhere+` RETURNING `+docColumn, h, id).Scan(&data)
+		err := txFrom(ctx).conn.QueryRowContext(ctx, `UPDATE "`+c.table+`" SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+idWhere+` RETURNING `+docColumn, h, idText(id)).Scan(&data)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return model.ErrNotFound

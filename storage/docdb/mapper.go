@@ -21,6 +21,11 @@ import (
 var (
 	timeType = reflect.TypeFor[time.Time]()
 	docType  = reflect.TypeFor[Doc]()
+
+	objectIDType  = reflect.TypeFor[ObjectID]()
+	binaryType    = reflect.TypeFor[Binary]()
+	regexType     = reflect.TypeFor[Regex]()
+	timestampType = reflect.TypeFor[Timestamp]()
 )
 
 // toDoc converts a struct, map or Doc to a document tree; _id, when present, comes first.
@@ -215,6 +220,13 @@ func assign(dst reflect.Value, v any) error {
 		return nil
 	}
 	switch dst.Type() {
+	case objectIDType, binaryType, regexType, timestampType:
+		rv := reflect.ValueOf(v)
+		if rv.Type() != dst.Type() {
+			return fmt.Errorf("cannot store %T in %s", v, dst.Type())
+		}
+		dst.Set(rv)
+		return nil
 	case timeType:
 		t, ok := v.(time.Time)
 		if !ok {

@@ -94,6 +94,14 @@ var migrations = []func(ctx context.Context, db *DB) error{}
 // loop takes the writer connection.
 func (db *DB) createIndexes(ctx context.Context) error {
 	for _, c := range Schema {
+		// FerretDB finds, updates and deletes by _id with `_ferretdb_sjson->'$._id' = ?`,
+		// not the expression its own _id_ index is on: without this index every such
+		// statement scans the table, while holding SQLite's write lock for writes.
+		table := db.tables[c.Name]
+		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (%s->'$._id')`, "outpost_"+table+"_ferretdb_id", table, docColumn)
+		if _, err := db.writer.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("docdb: FerretDB _id index of %s: %w", c.Name, err)
+		}
 		for _, ix := range c.Indexes {
 			if _, err := db.writer.ExecContext(ctx, indexSQL(db.tables[c.Name], ix)); err != nil {
 				return fmt.Errorf("docdb: index %s: %w", ix.Name, err)

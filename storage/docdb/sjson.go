@@ -80,9 +80,16 @@ func encodeDocSchema(b *bytes.Buffer, d Doc) error {
 	return nil
 }
 
+// checkKey refuses the keys FerretDB cannot store: it refuses '$' prefixes and '.', BSON
+// cannot carry a NUL, and FerretDB writes top-level keys into its JSON unescaped.
 func checkKey(k string) error {
 	if strings.HasPrefix(k, "$") {
 		return fmt.Errorf("key %q starts with '$'", k)
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c == '.' || c == '"' || c == '\\' {
+			return fmt.Errorf("key %q contains %q", k, c)
+		}
 	}
 	if !utf8.ValidString(k) {
 		return fmt.Errorf("key %q is not valid UTF-8", k)
@@ -104,6 +111,9 @@ func encodeElem(b *bytes.Buffer, v any) error {
 		for i, x := range v {
 			if i > 0 {
 				b.WriteByte(',')
+			}
+			if _, ok := x.([]any); ok {
+				return errors.New("array directly inside an array (FerretDB refuses them)")
 			}
 			if err := encodeElem(b, x); err != nil {
 				return err
@@ -127,6 +137,9 @@ func encodeElem(b *bytes.Buffer, v any) error {
 	case ObjectID:
 		b.WriteString(`{"t":"objectId"}`)
 	case Regex:
+		if !utf8.ValidString(v.Pattern+v.Options) || strings.ContainsRune(v.Pattern+v.Options, 0) {
+			return errors.New("regex is not valid UTF-8 or contains NUL")
+		}
 		b.WriteString(`{"t":"regex","o":`)
 		writeString(b, v.Options)
 		b.WriteByte('}')
@@ -207,14 +220,29 @@ func encodeValue(b *bytes.Buffer, v any) error {
 	return nil
 }
 
-// writeString writes s as a JSON string without HTML escaping.
+// writeString writes s as a JSON string exactly as encoding/json does (and so FerretDB):
+// HTML characters and U+2028/U+2029 escaped. SQLite's -> returns a value's JSON text
+// as stored, and FerretDB's _id lookups and unique indexes compare that text, so the
+// same string must always be written with the same escapes. s is valid UTF-8.
 func writeString(b *bytes.Buffer, s string) {
 	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == '\u2028' || r == '\u2029' {
+				b.WriteString(s[start:i])
+				b.WriteString(`\u202`)
+				b.WriteByte(hexDigits[r&0xf])
+				start = i + size
+			}
+			i += size
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			i++
 			continue
 		}
 		b.WriteString(s[start:i])
@@ -222,6 +250,10 @@ func writeString(b *bytes.Buffer, s string) {
 		case '"', '\\':
 			b.WriteByte('\\')
 			b.WriteByte(c)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
 		case '\n':
 			b.WriteString(`\n`)
 		case '\r':
@@ -233,7 +265,8 @@ func writeString(b *bytes.Buffer, s string) {
 			b.WriteByte(hexDigits[c>>4])
 			b.WriteByte(hexDigits[c&0xf])
 		}
-		start = i + 1
+		i++
+		start = i
 	}
 	b.WriteString(s[start:])
 	b.WriteByte('"')
@@ -278,6 +311,7 @@ func decodeDoc(raw map[string]json.RawMessage, s *schema) (Doc, error) {
 	d := make(Doc, 0, len(s.K))
 	for _, k := range s.K {
 		r, ok := raw[k]
+		delete(raw, k) // a key listed twice in $k is then missing the second time
 		if !ok {
 			return nil, fmt.Errorf("sjson: key %q missing", k)
 		}
@@ -360,6 +394,9 @@ func decodeValue(r json.RawMessage, e *elem) (any, error) {
 			return nil, err
 		}
 		var id ObjectID
+		if len(s) != hex.EncodedLen(len(id)) {
+			return nil, fmt.Errorf("sjson: bad ObjectId %q", s)
+		}
 		if n, err := hex.Decode(id[:], []byte(s)); err != nil || n != len(id) {
 			return nil, fmt.Errorf("sjson: bad ObjectId %q", s)
 		}

@@ -1,9 +1,6 @@
 package docdb_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/outpostchat/outpost/storage"
@@ -16,7 +13,7 @@ func openStore(t testing.TB) *storage.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := storage.Open(context.Background(), storage.Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := openAt(t, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -32,6 +33,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// newMu serialises ferretdb.New, which is not safe for concurrent use.
+var newMu sync.Mutex
+
 // Server is a running embedded FerretDB.
 type Server struct {
 	fdb    *ferretdb.FerretDB
@@ -50,12 +54,14 @@ func Start(cfg Config) (*Server, error) {
 	if dir[len(dir)-1] != '/' {
 		dir += "/"
 	}
+	newMu.Lock() // ferretdb.New writes a package-level variable
 	fdb, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: cfg.Socket, TCP: cfg.TCP},
 		Logger:    slog.New(errorsOnly{cfg.Logger.Handler()}),
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir,
 	})
+	newMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("mongowire: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/outpostchat/outpost/app/accounts"
+	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
@@ -82,6 +83,7 @@ type app struct {
 	hub      *streamhub.Hub
 	settings *settings.Service
 	accounts *accounts.Service
+	authz    *authz.Service
 }
 
 func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
@@ -116,6 +118,12 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 		if err := a.settings.Set(ctx, model.System, "Site_Url", cfg.rootURL); err != nil {
 			return fmt.Errorf("ROOT_URL: %w", err)
 		}
+	}
+	a.authz = authz.New(docdb.NewRolesStore[authz.Role](a.store.Docs), docdb.NewPermissionsStore[authz.Permission](a.store.Docs),
+		docdb.NewUserRolesStore(a.store.Docs), docdb.NewSubscriptionRolesStore(a.store.Docs),
+		a.store.Docs, a.hub, log.With("svc", "authz"))
+	if err := a.authz.Seed(ctx); err != nil {
+		return err
 	}
 	a.accounts = accounts.New(docdb.NewUsersStore(a.store.Docs), a.store.Docs, a.settings, log.With("svc", "accounts"))
 	return a.ensureAdmin(ctx, cfg.admin, log)

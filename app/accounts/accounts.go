@@ -53,11 +53,12 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	limiter *limiter
+	cost    int
 }
 
 // New returns an accounts service.
 func New(users UserStore, tx model.Transactor, config Config, log *slog.Logger) *Service {
-	s := &Service{users: users, tx: tx, config: config, log: log, now: time.Now}
+	s := &Service{users: users, tx: tx, config: config, log: log, now: time.Now, cost: BcryptCost}
 	s.limiter = newLimiter(config, func() time.Time { return s.now() })
 	return s
 }
@@ -91,7 +92,7 @@ func (s *Service) CreateUser(ctx context.Context, actor model.Actor, in NewUser)
 	if in.Password == "" {
 		return model.User{}, model.Invalid("error-invalid-password", "The password must not be empty")
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := hashPassword(in.Password, s.cost)
 	if err != nil {
 		return model.User{}, model.Internal(err)
 	}
@@ -142,8 +143,10 @@ func (s *Service) HasAdmin(ctx context.Context) (bool, error) {
 }
 
 // HashPassword stores a password as Meteor does: bcrypt of the hex SHA-256 digest.
-func HashPassword(plain string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(digestOf(plain)), BcryptCost)
+func HashPassword(plain string) (string, error) { return hashPassword(plain, BcryptCost) }
+
+func hashPassword(plain string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(digestOf(plain)), cost)
 	return string(h), err
 }
 
@@ -165,3 +168,8 @@ var dummyHash = func() string {
 	h, _ := bcrypt.GenerateFromPassword([]byte(digestOf("no such user")), BcryptCost)
 	return string(h)
 }()
+
+// SetBcryptCost changes the bcrypt cost of passwords hashed from now on (default
+// BcryptCost). Existing hashes keep their own cost. Tests lower it: bcrypt dominates
+// their run time, under the race detector above all.
+func (s *Service) SetBcryptCost(cost int) { s.cost = cost }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
@@ -38,7 +40,9 @@ func newServiceWithSettings(t *testing.T) (*accounts.Service, *docdb.UsersStore,
 		t.Fatal(err)
 	}
 	users := docdb.NewUsersStore(s.Docs)
-	return accounts.New(users, s.Docs, cfg, slog.New(slog.DiscardHandler)), users, cfg
+	svc := accounts.New(users, s.Docs, cfg, slog.New(slog.DiscardHandler))
+	svc.SetBcryptCost(bcrypt.MinCost)
+	return svc, users, cfg
 }
 
 func TestCreateAdmin(t *testing.T) {
@@ -66,8 +70,8 @@ func TestCreateAdmin(t *testing.T) {
 	if !accounts.CheckPassword(got.Services.Password.Bcrypt, "pässword") || accounts.CheckPassword(got.Services.Password.Bcrypt, "password") {
 		t.Fatal("stored hash does not check the password")
 	}
-	if !strings.HasPrefix(got.Services.Password.Bcrypt, "$2a$10$") {
-		t.Fatalf("hash %q is not bcrypt cost 10", got.Services.Password.Bcrypt)
+	if !strings.HasPrefix(got.Services.Password.Bcrypt, "$2a$04$") {
+		t.Fatalf("hash %q is not bcrypt at the cost set", got.Services.Password.Bcrypt)
 	}
 	if has, err := svc.HasAdmin(ctx); err != nil || !has {
 		t.Fatalf("HasAdmin = %v, %v", has, err)
@@ -130,5 +134,16 @@ func TestCreateUserRace(t *testing.T) {
 	}
 	if _, err := users.ByUsername(ctx, "same"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestHashPasswordDefaultCost(t *testing.T) {
+	t.Parallel()
+	h, err := accounts.HashPassword("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$2a$10$") || !accounts.CheckPassword(h, "secret") {
+		t.Fatalf("HashPassword = %q, want bcrypt cost 10 of the SHA-256 digest", h)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"sync"
@@ -94,7 +95,9 @@ func (s *Server) Close() error {
 // EnsureSchema creates every collection and Mongo index in specs that is missing. It is
 // idempotent and runs at every start.
 func (s *Server) EnsureSchema(ctx context.Context, specs []docdb.CollectionSpec) error {
-	client, err := mongo.Connect(ctx, options.Client().ApplyURI(s.URI()).SetTimeout(30*time.Second))
+	// The Go driver lowercases the host of a URI, a socket path included, so a data dir
+	// with capitals would not be found: dial the socket itself whatever address it asks.
+	client, err := mongo.Connect(ctx, options.Client().ApplyURI(s.URI()).SetTimeout(30*time.Second).SetDialer(socketDialer(s.socket)))
 	if err != nil {
 		return fmt.Errorf("mongowire: connect: %w", err)
 	}
@@ -130,6 +133,14 @@ func (s *Server) EnsureSchema(ctx context.Context, specs []docdb.CollectionSpec)
 		}
 	}
 	return nil
+}
+
+// socketDialer dials the Unix socket at path, whatever address the driver asks for.
+type socketDialer string
+
+func (p socketDialer) DialContext(ctx context.Context, _, _ string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "unix", string(p))
 }
 
 // errorsOnly passes on only error records: FerretDB's own chatter stays out of the log.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
@@ -34,6 +36,7 @@ func accountAPI(t *testing.T) http.Handler {
 		t.Fatal(err)
 	}
 	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, slog.New(slog.DiscardHandler))
+	acc.SetBcryptCost(bcrypt.MinCost)
 	if _, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: "alice", Email: "alice@example.com", Password: "pw", Verified: true}); err != nil {
 		t.Fatal(err)
 	}

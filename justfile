@@ -1,0 +1,72 @@
+# Outpost's tasks. A machine with Go and Node needs nothing else:
+#
+#   npx -y rust-just RECIPE      (or `just RECIPE` where just is installed)
+#
+# Bare `npx -y rust-just` lists the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+version := `git describe --always --dirty 2>/dev/null || echo dev`
+
+# ferretdb_no_postgresql leaves out FerretDB's PostgreSQL backend (Outpost uses SQLite):
+# about 4 MB less binary.
+tags := "ferretdb_no_postgresql"
+build_flags := "-trimpath -tags " + tags + " -ldflags '-s -w -X main.version=" + version + "'"
+
+# List the recipes.
+help:
+    @{{ just_executable() }} --justfile {{ justfile() }} --list --unsorted
+
+# Serve on :3000 with ./outpost-data (args go to `outpost serve`, e.g. --listen 127.0.0.1:3001).
+run *args:
+    go run -tags {{ tags }} ./cmd/outpost serve {{ args }}
+
+# Build the static release binary ./outpost.
+build:
+    CGO_ENABLED=0 go build {{ build_flags }} -o outpost ./cmd/outpost
+
+# Everything CI checks: gofmt, go vet, generated templ code up to date, all tests with -race.
+test: lint check-generated
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # -race needs cgo, so a C compiler; without one, say so and test without it.
+    if [ "$(go env CGO_ENABLED)" = 1 ] && command -v "$(go env CC)" >/dev/null; then
+        go test -race ./...
+    else
+        echo "test: no C compiler, so no race detector: install gcc (apt-get install gcc) to test with -race" >&2
+        go test ./...
+    fi
+
+# Benchmarks: the document store at 100k and 1M messages (about 2 min, 1.5 GB in $TMPDIR), then every other package's.
+bench:
+    go test -run '^$' -bench Store -benchtime 2000x ./storage/docdb/
+    go test -run '^$' -bench . $(go list ./... | grep -v '/storage/docdb$')
+
+# Static release binaries for linux/amd64, linux/arm64 and linux/arm (GOARM=7, Raspberry Pi) in dist/.
+cross: cross-amd64 cross-arm64 cross-armv7
+    cd dist && sha256sum outpost-linux-* > SHA256SUMS
+
+# dist/outpost-linux-amd64
+cross-amd64:
+    CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build {{ build_flags }} -o dist/outpost-linux-amd64 ./cmd/outpost
+
+# dist/outpost-linux-arm64 (Raspberry Pi 3/4/5 on a 64-bit OS, ARM servers)
+cross-arm64:
+    CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build {{ build_flags }} -o dist/outpost-linux-arm64 ./cmd/outpost
+
+# dist/outpost-linux-armv7 (Raspberry Pi 2/3/4 on a 32-bit OS)
+cross-armv7:
+    CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build {{ build_flags }} -o dist/outpost-linux-armv7 ./cmd/outpost
+
+# Regenerate the templ components' Go code (*_templ.go, committed).
+generate:
+    go tool templ generate
+
+# Fail if `just generate` would change any generated file.
+check-generated:
+    go tool templ generate -check -log-level warn
+
+# gofmt (no file may need formatting) and go vet.
+lint:
+    @files="$(gofmt -l .)"; if [ -n "$files" ]; then echo "gofmt -w these files:" >&2; echo "$files" >&2; exit 1; fi
+    go vet ./...

@@ -27,7 +27,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/web/ddp"
 	"github.com/outpostchat/outpost/web/rest"
 )
 
@@ -50,6 +52,7 @@ type Settings interface {
 type Config struct {
 	Settings Settings      // public settings (settings.public); nil serves none
 	Accounts rest.Accounts // sign-in; nil refuses every login
+	DDP      *ddp.Server   // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
 	Logger   *slog.Logger  // request and error log; nil discards
 	Version  string        // Outpost's own version (not the Rocket.Chat version it answers as)
 	Started  time.Time     // when the process started
@@ -98,6 +101,34 @@ func (s *Server) routes(cfg Config) {
 		Version:  cfg.Version,
 		Started:  cfg.Started,
 	}))
+	if cfg.DDP != nil {
+		h := LongLived(cfg.DDP.Handler())
+		s.mux.Handle("GET /websocket", h)
+		s.mux.Handle("/sockjs/", h)
+		s.mux.Handle("POST /api/v1/method.call/{method}", cfg.DDP.MethodCallHandler(ddpAuth(cfg.Accounts, false)))
+		s.mux.Handle("POST /api/v1/method.callAnon/{method}", cfg.DDP.MethodCallHandler(ddpAuth(cfg.Accounts, true)))
+	}
+}
+
+// ddpAuth authenticates method.call requests by their X-User-Id and X-Auth-Token
+// headers; for method.callAnon (optional) missing or bad ones mean anonymous.
+func ddpAuth(acc rest.Accounts, optional bool) func(*http.Request) (model.Actor, error) {
+	return func(r *http.Request) (model.Actor, error) {
+		uid, token := r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
+		if uid != "" && token != "" && acc != nil {
+			u, err := acc.Authenticate(r.Context(), uid, token)
+			if err == nil {
+				return accounts.ActorOf(u), nil
+			}
+			if !optional {
+				return model.Actor{}, err
+			}
+		}
+		if optional {
+			return model.Anonymous, nil
+		}
+		return model.Actor{}, model.Errorf(model.KindUnauthorized, "unauthorized", "You must be logged in to do this.")
+	}
 }
 
 // Handler returns the server's whole handler, middleware included, for tests and for

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/outpostchat/outpost/storage"
 	"github.com/outpostchat/outpost/storage/docdb"
 	"github.com/outpostchat/outpost/web"
+	"github.com/outpostchat/outpost/web/ddp"
 )
 
 // shutdownGrace bounds how long in-flight requests may take once a stop is asked for;
@@ -53,7 +55,14 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := web.New(web.Config{Settings: app.settings, Accounts: app.accounts, Logger: log.With("svc", "web"), Version: version, Started: started})
+	dsrv := ddp.New(ddp.Config{Logger: log.With("svc", "ddp")})
+	ddp.RegisterAccountMethods(dsrv, app.accounts)
+	ddp.RegisterCoreStreams(dsrv)
+	fwdCtx, stopForwarding := context.WithCancel(context.Background())
+	defer stopForwarding()
+	go dsrv.Forward(fwdCtx, app.hub)
+
+	srv := web.New(web.Config{Settings: app.settings, Accounts: app.accounts, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outpost is serving", "version", version, "addr", ln.Addr().String(), "data", cfg.data,
@@ -71,9 +80,17 @@ func serve(args []string, stderr io.Writer) error {
 	log.Info("stopping")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	// http.Server.Shutdown does not wait for WebSockets: close them alongside.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := dsrv.Shutdown(sctx); err != nil {
+			log.Warn("websockets cut off", "err", err)
+		}
+	})
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("in-flight requests cut off", "err", err)
 	}
+	wg.Wait()
 	return nil // the deferred close checkpoints the store; main then exits 0
 }
 

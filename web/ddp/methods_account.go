@@ -1,0 +1,120 @@
+package ddp
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"time"
+
+	"github.com/outpostchat/outpost/app/accounts"
+	"github.com/outpostchat/outpost/app/model"
+)
+
+// Accounts is the sign-in service the DDP methods need; accounts.Service satisfies it.
+type Accounts interface {
+	LoginWithPassword(ctx context.Context, c accounts.Credentials) (accounts.Session, error)
+	Resume(ctx context.Context, token string) (accounts.Session, error)
+	Logout(ctx context.Context, uid, token string) error
+}
+
+// licenseModules are the modules license:getModules reports. Outpost has no licence,
+// but the mobile app shows its omnichannel screens only when these are present
+// (PROTOCOL.md §0 item 10).
+var licenseModules = []string{"livechat-enterprise", "omnichannel-mobile-enterprise"}
+
+// RegisterAccountMethods adds login, logout and license:getModules.
+func RegisterAccountMethods(s *Server, acc Accounts) {
+	s.Method("login", func(ctx context.Context, call *Call, params []json.RawMessage) (any, error) {
+		return login(ctx, acc, call, params)
+	})
+	s.Method("logout", func(ctx context.Context, call *Call, params []json.RawMessage) (any, error) {
+		a := call.Actor()
+		if a.IsAnonymous() {
+			return nil, nil
+		}
+		if c := call.Conn(); c != nil {
+			if err := acc.Logout(ctx, a.UserID, c.LoginToken()); err != nil {
+				return nil, err
+			}
+		}
+		call.Logout()
+		return nil, nil
+	})
+	s.Method("license:getModules", func(context.Context, *Call, []json.RawMessage) (any, error) {
+		return licenseModules, nil
+	})
+}
+
+// loginParams is every login object PROTOCOL.md §1.7 lists that Outpost handles.
+type loginParams struct {
+	User *struct {
+		Username string `json:"username"`
+		Email    string `json:"email"`
+	} `json:"user"`
+	Password json.RawMessage `json:"password"` // {digest, algorithm} or a plaintext string
+	Resume   string          `json:"resume"`
+}
+
+type loginResult struct {
+	ID           string    `json:"id"`
+	Token        string    `json:"token"`
+	TokenExpires time.Time `json:"tokenExpires"`
+	Type         string    `json:"type"`
+}
+
+func login(ctx context.Context, acc Accounts, call *Call, params []json.RawMessage) (any, error) {
+	var p loginParams
+	if err := Param(params, 0, &p); err != nil {
+		return nil, err
+	}
+	var (
+		s   accounts.Session
+		err error
+	)
+	switch {
+	case p.Resume != "":
+		s, err = acc.Resume(ctx, p.Resume)
+	case p.User != nil && len(p.Password) > 0:
+		c := accounts.Credentials{User: p.User.Username}
+		if c.User == "" {
+			c.User = p.User.Email
+		}
+		if c2 := call.Conn(); c2 != nil {
+			c.IP = hostOf(c2.RemoteAddr())
+		}
+		if p.Password[0] == '"' {
+			err = json.Unmarshal(p.Password, &c.Password)
+		} else {
+			var d struct {
+				Digest    string `json:"digest"`
+				Algorithm string `json:"algorithm"`
+			}
+			if json.Unmarshal(p.Password, &d) != nil || d.Algorithm != "sha-256" {
+				return nil, model.Invalid("invalid-params", "password must be a string or {digest, algorithm:\"sha-256\"}")
+			}
+			c.Digest = d.Digest
+		}
+		if err == nil {
+			s, err = acc.LoginWithPassword(ctx, c)
+		}
+	default:
+		return nil, &model.Error{Kind: model.KindInvalid, Code: "400", Message: "Unrecognized options for login request"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c := call.Conn(); c != nil {
+		if err := call.SetUser(s.Actor(), s.Token); err != nil {
+			return nil, err
+		}
+	}
+	return loginResult{ID: s.User.ID, Token: s.Token, TokenExpires: s.Expires, Type: s.Type}, nil
+}
+
+// hostOf is the address part of host:port.
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}

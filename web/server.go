@@ -52,10 +52,14 @@ type Settings interface {
 type Config struct {
 	Settings Settings      // public settings (settings.public); nil serves none
 	Accounts rest.Accounts // sign-in; nil refuses every login
-	DDP      *ddp.Server   // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
-	Logger   *slog.Logger  // request and error log; nil discards
-	Version  string        // Outpost's own version (not the Rocket.Chat version it answers as)
-	Started  time.Time     // when the process started
+	// SettingsAdmin and Authz serve the settings, permissions and roles routes; nil
+	// leaves those routes out.
+	SettingsAdmin rest.SettingsAdmin
+	Authz         rest.Authz
+	DDP           *ddp.Server  // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
+	Logger        *slog.Logger // request and error log; nil discards
+	Version       string       // Outpost's own version (not the Rocket.Chat version it answers as)
+	Started       time.Time    // when the process started
 }
 
 // Server is Outpost's HTTP server. Create it with New, run it with Serve and stop it with
@@ -95,11 +99,13 @@ func (s *Server) routes(cfg Config) {
 	s.mux.HandleFunc("GET /livez", health)
 	s.mux.HandleFunc("GET /_timesync", timesync)
 	s.mux.Handle("/api/", rest.New(rest.Deps{
-		Settings: cfg.Settings,
-		Accounts: cfg.Accounts,
-		Logger:   s.log,
-		Version:  cfg.Version,
-		Started:  cfg.Started,
+		Settings:      cfg.Settings,
+		Accounts:      cfg.Accounts,
+		SettingsAdmin: cfg.SettingsAdmin,
+		Authz:         cfg.Authz,
+		Logger:        s.log,
+		Version:       cfg.Version,
+		Started:       cfg.Started,
 	}))
 	if cfg.DDP != nil {
 		h := LongLived(cfg.DDP.Handler())

@@ -62,7 +62,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stopForwarding()
 	go dsrv.Forward(fwdCtx, app.hub)
 
-	srv := web.New(web.Config{Settings: app.settings, Accounts: app.accounts, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
+	srv := web.New(web.Config{Settings: app.settings, SettingsAdmin: app.settings, Authz: app.authz, Accounts: app.accounts, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outpost is serving", "version", version, "addr", ln.Addr().String(), "data", cfg.data,

@@ -37,13 +37,16 @@ type Settings interface {
 }
 
 // Deps are what the REST API needs from the rest of Outpost. cmd/outpost (through
-// web.New) fills them; a nil Settings serves an empty list and a nil Logger discards.
+// web.New) fills them; a nil Settings serves an empty list, a nil Logger discards, and
+// without Authz and SettingsAdmin the admin routes are not served.
 type Deps struct {
-	Settings Settings
-	Accounts Accounts
-	Logger   *slog.Logger
-	Version  string    // Outpost's own version, for admins' /api/info once sign-in exists
-	Started  time.Time // process start, likewise
+	Settings      Settings
+	SettingsAdmin SettingsAdmin
+	Accounts      Accounts
+	Authz         Authz
+	Logger        *slog.Logger
+	Version       string    // Outpost's own version, for admins' /api/info once sign-in exists
+	Started       time.Time // process start, likewise
 }
 
 // api holds the dependencies every handler shares, nil ones replaced by stand-ins.
@@ -77,6 +80,19 @@ func (a *api) routes() {
 	a.handle("POST /api/v1/logout", a.authed(a.logout))
 	a.handle("GET /api/v1/logout", a.authed(a.logout))
 	a.handle("GET /api/v1/me", a.authed(a.me))
+	if a.Authz == nil || a.SettingsAdmin == nil {
+		return
+	}
+	a.handle("GET /api/v1/settings/{id}", a.authed(a.settingGet))
+	a.handle("POST /api/v1/settings/{id}", a.authed(a.settingSet))
+	a.handle("GET /api/v1/permissions.listAll", a.authed(a.permissionsListAll))
+	a.handle("POST /api/v1/permissions.update", a.authed(a.permissionsUpdate))
+	a.handle("GET /api/v1/roles.list", a.authed(a.rolesList))
+	a.handle("POST /api/v1/roles.create", a.authed(a.rolesCreate))
+	a.handle("POST /api/v1/roles.addUserToRole", a.authed(a.rolesAddUser))
+	a.handle("POST /api/v1/roles.removeUserFromRole", a.authed(a.rolesRemoveUser))
+	a.handle("GET /api/v1/roles.getUsersInRole", a.authed(a.rolesUsersInRole))
+	a.handle("GET /api/v1/roles.getUsersInPublicRoles", a.authed(a.rolesUsersInPublicRoles))
 }
 
 // handle registers h for pattern with the default body limit.

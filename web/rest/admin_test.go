@@ -1,0 +1,115 @@
+package rest_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/outpostchat/outpost/app/accounts"
+	"github.com/outpostchat/outpost/app/authz"
+	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/app/settings"
+	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/storage/docdb"
+	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/web/rest"
+)
+
+var (
+	_ rest.Authz         = (*authz.Service)(nil)
+	_ rest.SettingsAdmin = (*settings.Service)(nil)
+)
+
+// adminAPI serves the REST API with every service real: an admin (boss / pw) and a
+// plain user (joe / pw).
+func adminAPI(t *testing.T) http.Handler {
+	t.Helper()
+	ctx := context.Background()
+	s := storetest.Open(t)
+	hub := streamhub.New(nil)
+	t.Cleanup(hub.Close)
+	log := slog.New(slog.DiscardHandler)
+	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
+	if err := cfg.Register(ctx, append(settings.Core("U"), accounts.Settings()...)...); err != nil {
+		t.Fatal(err)
+	}
+	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
+		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
+	if err := az.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, log)
+	acc.SetBcryptCost(bcrypt.MinCost)
+	for _, u := range []accounts.NewUser{
+		{Username: "boss", Email: "boss@example.com", Password: "pw", Roles: []string{"admin"}},
+		{Username: "joe", Email: "joe@example.com", Password: "pw"},
+	} {
+		if _, err := acc.CreateUser(ctx, model.System, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rest.New(rest.Deps{Settings: cfg, SettingsAdmin: cfg, Accounts: acc, Authz: az})
+}
+
+func authedDo(t *testing.T, h http.Handler, who loginAnswer, method, target, body string) response {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Header.Set("X-User-Id", who.Data.UserID)
+	req.Header.Set("X-Auth-Token", who.Data.AuthToken)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
+}
+
+func TestAdminRoutes(t *testing.T) {
+	t.Parallel()
+	h := adminAPI(t)
+	boss := login(t, h, `{"user":"boss","password":"pw"}`)
+	joe := login(t, h, `{"user":"joe","password":"pw"}`)
+	const forbidden = `{"success":false,"error":"User does not have the permissions required for this action [error-unauthorized]"}`
+	for _, c := range []struct {
+		who            loginAnswer
+		method, target string
+		body           string
+		status         int
+		contains       string
+	}{
+		{boss, "POST", "/api/v1/settings/Site_Name", `{"value":"Camp"}`, 200, `{"success":true}`},
+		{boss, "GET", "/api/v1/settings/Site_Name", ``, 200, `{"_id":"Site_Name","value":"Camp","success":true}`},
+		{boss, "POST", "/api/v1/settings/Site_Name", `{"value":7}`, 400, `invalid-setting-value`},
+		{boss, "POST", "/api/v1/settings/Site_Name", `{}`, 400, `invalid-params`},
+		{boss, "POST", "/api/v1/settings/No_Such", `{"value":"x"}`, 404, `Setting not found`},
+		{joe, "POST", "/api/v1/settings/Site_Name", `{"value":"Mine"}`, 403, forbidden},
+		{joe, "GET", "/api/v1/settings/Site_Name", ``, 403, forbidden},
+		{joe, "GET", "/api/v1/permissions.listAll", ``, 200, `"_id":"view-user-administration","roles":["admin"]`},
+		{joe, "GET", "/api/v1/permissions.listAll?updatedSince=yesterday", ``, 400, `error-roomId-param-invalid`},
+		{joe, "POST", "/api/v1/permissions.update", `{"permissions":[{"_id":"view-user-administration","roles":["admin","user"]}]}`, 403, forbidden},
+		{boss, "POST", "/api/v1/permissions.update", `{"permissions":[{"_id":"view-user-administration","roles":["admin","user"]}]}`, 200, `"_id":"view-user-administration","roles":["admin","user"]`},
+		{boss, "POST", "/api/v1/permissions.update", `{"permissions":[{"_id":"no-such-permission","roles":["admin"]}]}`, 400, `error-invalid-permission`},
+		{joe, "GET", "/api/v1/roles.list", ``, 200, `"_id":"livechat-agent"`},
+		{boss, "POST", "/api/v1/roles.addUserToRole", `{"roleId":"livechat-agent","username":"joe"}`, 200, `"_id":"livechat-agent"`},
+		{joe, "GET", "/api/v1/roles.getUsersInPublicRoles", ``, 200, `"username":"joe","roles":["livechat-agent"]`},
+		{boss, "GET", "/api/v1/roles.getUsersInRole?role=livechat-agent", ``, 200, `"total":1`},
+		{boss, "GET", "/api/v1/roles.getUsersInRole?role=livechat-agent&count=x", ``, 400, `invalid-params`},
+		{boss, "POST", "/api/v1/roles.removeUserFromRole", `{"roleId":"livechat-agent","username":"joe"}`, 200, `"_id":"livechat-agent"`},
+		{joe, "POST", "/api/v1/roles.create", `{"name":"scout"}`, 403, `error-action-not-allowed`},
+		{boss, "POST", "/api/v1/roles.create", `{"name":"scout","description":"Field scouts"}`, 200, `"name":"scout"`},
+		{boss, "POST", "/api/v1/roles.create", `{"name":"scout"}`, 400, `error-duplicate-role-names-not-allowed`},
+	} {
+		got := authedDo(t, h, c.who, c.method, c.target, c.body)
+		if got.status != c.status || !strings.Contains(got.body, c.contains) {
+			t.Errorf("%s %s %s: %d %s\nwant %d containing %s", c.method, c.target, c.body, got.status, got.body, c.status, c.contains)
+		}
+	}
+	// Without credentials every admin route is a 401.
+	for _, target := range []string{"/api/v1/settings/Site_Name", "/api/v1/permissions.listAll", "/api/v1/roles.list"} {
+		if got := do(t, h, "GET", target, ""); got.status != 401 {
+			t.Errorf("anonymous %s: %d", target, got.status)
+		}
+	}
+}

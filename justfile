@@ -25,8 +25,8 @@ run *args:
 build:
     CGO_ENABLED=0 go build {{ build_flags }} -o outpost ./cmd/outpost
 
-# Everything CI checks: gofmt, go vet, generated templ code up to date, all tests with -race.
-test: lint check-generated
+# Everything CI checks: gofmt, go vet, generated templ code up to date, all tests with -race, then e2e.
+test: lint check-generated && e2e
     #!/usr/bin/env bash
     set -euo pipefail
     # -race needs cgo, so a C compiler; without one, say so and test without it.
@@ -36,6 +36,10 @@ test: lint check-generated
         echo "test: no C compiler, so no race detector: install gcc (apt-get install gcc) to test with -race" >&2
         go test ./...
     fi
+
+# End-to-end: the built binary driven by Rocket.Chat's npm client libraries (e2e/, Node 20+, npm registry).
+e2e:
+    cd e2e && npm ci --no-audit --no-fund && node --test --test-reporter=spec outpost.test.js
 
 # Benchmarks: the document store at 100k and 1M messages (about 2 min, 1.5 GB in $TMPDIR), then every other package's.
 bench:

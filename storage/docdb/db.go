@@ -96,6 +96,9 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(wal)")
 	q.Add("_pragma", "synchronous(full)")
+	// Statement journals (every multi-row UPDATE on a table with a unique index, and each
+	// request's savepoint) stay in memory instead of spilling to a temp file past 64 KiB.
+	q.Add("_pragma", "temp_store(memory)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {

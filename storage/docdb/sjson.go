@@ -286,8 +286,17 @@ type elem struct {
 	B *byte   `json:"s"`
 }
 
-// unmarshalDoc decodes a top-level sjson object.
+// unmarshalDoc decodes a top-level sjson object: canonical documents (all that FerretDB
+// and marshalDoc write) in one pass (sjson_fast.go), anything else with unmarshalDocSlow.
 func unmarshalDoc(data []byte) (Doc, error) {
+	if d, ok := fastUnmarshalDoc(data); ok {
+		return d, nil
+	}
+	return unmarshalDocSlow(data)
+}
+
+// unmarshalDocSlow is the general decoder; it also gives the errors for bad input.
+func unmarshalDocSlow(data []byte) (Doc, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("sjson: %w", err)

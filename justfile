@@ -46,6 +46,10 @@ bench:
     go test -run '^$' -bench Store -benchtime 2000x ./storage/docdb/
     go test -run '^$' -bench . $(go list ./... | grep -v '/storage/docdb$')
 
+# The same operations through embedded FerretDB at 100k messages, for the ratio (about 1 min: seconds per query).
+bench-ferretdb:
+    go test -run '^$' -bench FerretDB -benchtime 5x ./storage/docdb/
+
 # Static release binaries for linux/amd64, linux/arm64 and linux/arm (GOARM=7, Raspberry Pi) in dist/.
 cross: cross-amd64 cross-arm64 cross-armv7
     cd dist && sha256sum outpost-linux-* > SHA256SUMS

@@ -56,6 +56,7 @@ type Config struct {
 	// leaves those routes out.
 	SettingsAdmin rest.SettingsAdmin
 	Authz         rest.Authz
+	Users         rest.Users   // the users.* routes; nil leaves them out
 	DDP           *ddp.Server  // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
 	Logger        *slog.Logger // request and error log; nil discards
 	Version       string       // Outpost's own version (not the Rocket.Chat version it answers as)
@@ -103,6 +104,7 @@ func (s *Server) routes(cfg Config) {
 		Accounts:      cfg.Accounts,
 		SettingsAdmin: cfg.SettingsAdmin,
 		Authz:         cfg.Authz,
+		Users:         cfg.Users,
 		Logger:        s.log,
 		Version:       cfg.Version,
 		Started:       cfg.Started,

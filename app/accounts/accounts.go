@@ -34,6 +34,7 @@ type UserStore interface {
 	RemoveLoginToken(ctx context.Context, uid, hashed string) error
 	// KeepOnlyLoginToken removes every resume token but hashed; personal access tokens stay.
 	KeepOnlyLoginToken(ctx context.Context, uid, hashed string) error
+	ManagedUserStore // what managing users needs besides (users.go)
 }
 
 // Config is the settings the service reads; settings.Service satisfies it.
@@ -54,6 +55,7 @@ type Service struct {
 	now     func() time.Time
 	limiter *limiter
 	cost    int
+	mgmt    management // user management's dependencies and state (users.go)
 }
 
 // New returns an accounts service.

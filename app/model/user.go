@@ -10,7 +10,7 @@ type Email struct {
 
 // LoginToken is one resume token, stored only hashed: base64(sha256(token)).
 type LoginToken struct {
-	When            time.Time `json:"when"`
+	When            time.Time `json:"when,omitempty"` // absent on personal access tokens
 	HashedToken     string    `json:"hashedToken"`
 	Type            string    `json:"type,omitempty"` // "personalAccessToken" for PATs
 	Name            string    `json:"name,omitempty"`
@@ -54,5 +54,49 @@ type User struct {
 	Language              string         `json:"language,omitempty"`
 	LastLogin             *time.Time     `json:"lastLogin,omitempty"`
 	CustomFields          map[string]any `json:"customFields,omitempty"`
+	Nickname              string         `json:"nickname,omitempty"`
+	Bio                   string         `json:"bio,omitempty"`
+	StatusText            string         `json:"statusText,omitempty"`
+	AvatarETag            string         `json:"avatarETag,omitempty"`
+	Settings              *UserSettings  `json:"settings,omitempty"`
 	UpdatedAt             time.Time      `json:"_updatedAt"`
+}
+
+// UserSettings is users.settings: the user's own preferences, each overriding the
+// Accounts_Default_User_Preferences_* setting of the same name.
+type UserSettings struct {
+	Preferences map[string]any `json:"preferences,omitempty"`
+}
+
+// UserQuery selects users for a listing: every condition in All holds and, when Any is
+// not empty, at least one of Any. Offset and Limit page the result (Limit 0: no limit).
+type UserQuery struct {
+	All, Any []UserCond
+	Sort     []SortField
+	Offset   int
+	Limit    int
+}
+
+// UserCond is one condition on a user field: "username", "name", "nickname", "type",
+// "active", "roles" or "emails.address". Either the field equals Equals (a string, or a
+// bool for active; for the arrays roles and emails.address: holds an element equal to
+// it, emails ignoring case), or, when Match is set, its text matches.
+type UserCond struct {
+	Field  string
+	Equals any
+	Match  *TextMatch
+}
+
+// TextMatch is the part of a regular expression stores answer: the text occurs in the
+// value, at its start when Start, at its end when End, ignoring ASCII case when Fold.
+type TextMatch struct {
+	Text       string
+	Start, End bool
+	Fold       bool
+}
+
+// SortField orders a listing by one field, ascending unless Desc.
+type SortField struct {
+	Field string
+	Desc  bool
 }

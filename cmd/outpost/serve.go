@@ -62,7 +62,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stopForwarding()
 	go dsrv.Forward(fwdCtx, app.hub)
 
-	srv := web.New(web.Config{Settings: app.settings, SettingsAdmin: app.settings, Authz: app.authz, Accounts: app.accounts, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
+	srv := web.New(web.Config{Settings: app.settings, SettingsAdmin: app.settings, Authz: app.authz, Accounts: app.accounts, Users: app.accounts, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outpost is serving", "version", version, "addr", ln.Addr().String(), "data", cfg.data,
@@ -128,7 +128,7 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := a.settings.Register(ctx, settings.Core(uniqueID)...); err != nil {
 		return err
 	}
-	if err := a.settings.Register(ctx, accounts.Settings()...); err != nil {
+	if err := a.settings.Register(ctx, append(accounts.Settings(), accounts.UserSettings()...)...); err != nil {
 		return err
 	}
 	if cfg.rootURL != "" && a.settings.String("Site_Url") != cfg.rootURL {
@@ -143,6 +143,8 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	a.accounts = accounts.New(docdb.NewUsersStore(a.store.Docs), a.store.Docs, a.settings, log.With("svc", "accounts"))
+	a.accounts.SetPermissions(a.authz)
+	a.accounts.SetEvents(a.hub)
 	return a.ensureAdmin(ctx, cfg.admin, log)
 }
 

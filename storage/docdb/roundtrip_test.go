@@ -198,7 +198,7 @@ func TestRoundTripFerretDBToDocdb(t *testing.T) {
 }
 
 // rcUser is a users document as Rocket.Chat 6.x stores it, with fields Outpost's
-// model.User does not name (__rooms, settings, e2e keys).
+// model.User does not name (__rooms, e2e keys).
 func rcUser(id string) bson.D {
 	return bson.D{
 		{Key: "_id", Value: id},
@@ -251,6 +251,10 @@ func TestRoundTripRocketChatUser(t *testing.T) {
 			Resume:   &model.ResumeService{LoginTokens: []model.LoginToken{{When: rtWhen, HashedToken: "abc="}}},
 		},
 	}
+	if u.Settings == nil || u.Settings.Preferences["language"] != "en" || u.Settings.Preferences["fontSize"] != 1.5 {
+		t.Errorf("settings.preferences = %+v", u.Settings)
+	}
+	u.Settings = nil // a map: compared above, not through bson bytes
 	if !equalJSONish(u, want) {
 		t.Errorf("model.User:\n got %+v\nwant %+v", u, want)
 	}

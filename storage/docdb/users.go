@@ -2,6 +2,9 @@ package docdb
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/outpostchat/outpost/app/model"
@@ -88,4 +91,210 @@ func lowerASCII(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// ListUsers returns one page of the users q selects, in q's order (then by _id), and how
+// many it selects in all.
+func (s *UsersStore) ListUsers(ctx context.Context, q model.UserQuery) ([]model.User, int64, error) {
+	where, args, err := userWhere(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := userOrder(q.Sort)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := s.c.Count(ctx, Query{Where: where, Args: args})
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []model.User
+	err = s.c.Find(ctx, Query{Where: where, Args: args, Order: order, Offset: q.Offset, Limit: q.Limit}, &out)
+	return out, total, err
+}
+
+// UpdateFields sets and unsets fields of the user (dotted paths, as Mongo's $set and
+// $unset take them) and returns the user after the change; model.ErrNotFound if none.
+func (s *UsersStore) UpdateFields(ctx context.Context, uid string, set map[string]any, unset []string) (model.User, error) {
+	u := U()
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		u.Set(k, set[k])
+	}
+	for _, k := range unset {
+		u.Unset(k)
+	}
+	var out model.User
+	err := s.c.UpdateOne(ctx, uid, u, &out)
+	return out, err
+}
+
+// Delete removes the user; model.ErrNotFound if there is none.
+func (s *UsersStore) Delete(ctx context.Context, uid string) error {
+	n, err := s.c.Delete(ctx, ByID(uid))
+	if err == nil && n == 0 {
+		err = model.ErrNotFound
+	}
+	return err
+}
+
+// ClearLoginTokens removes every login token of the user, personal access tokens too.
+func (s *UsersStore) ClearLoginTokens(ctx context.Context, uid string, at time.Time) error {
+	return s.c.UpdateOne(ctx, uid, U().Set("services.resume.loginTokens", []model.LoginToken{}).Set("_updatedAt", at), nil)
+}
+
+// AddPersonalAccessToken stores a personal access token (lt.Type "personalAccessToken").
+func (s *UsersStore) AddPersonalAccessToken(ctx context.Context, uid string, lt model.LoginToken) error {
+	return s.c.UpdateOne(ctx, uid, U().Push("services.resume.loginTokens", lt), nil)
+}
+
+// RemovePersonalAccessToken removes the user's personal access token of that name.
+func (s *UsersStore) RemovePersonalAccessToken(ctx context.Context, uid, name string) error {
+	return s.c.UpdateOne(ctx, uid, U().Pull("services.resume.loginTokens",
+		map[string]any{"type": "personalAccessToken", "name": name}), nil)
+}
+
+// CountActiveWithRole counts the active users holding a global role.
+func (s *UsersStore) CountActiveWithRole(ctx context.Context, role string) (int64, error) {
+	return s.c.Count(ctx, Query{Where: InMultiKey("outpost_users_roles") + " AND " + F("active") + " = 1", Args: []any{role}})
+}
+
+// userTextFields are the scalar text fields a UserQuery may test.
+var userTextFields = map[string]bool{"username": true, "name": true, "nickname": true, "type": true}
+
+// userWhere turns a UserQuery's conditions into SQL.
+func userWhere(q model.UserQuery) (string, []any, error) {
+	var (
+		parts []string
+		args  []any
+	)
+	for _, c := range q.All {
+		w, a, err := userCondSQL(c)
+		if err != nil {
+			return "", nil, err
+		}
+		parts = append(parts, w)
+		args = append(args, a...)
+	}
+	if len(q.Any) > 0 {
+		var alts []string
+		for _, c := range q.Any {
+			w, a, err := userCondSQL(c)
+			if err != nil {
+				return "", nil, err
+			}
+			alts = append(alts, w)
+			args = append(args, a...)
+		}
+		parts = append(parts, "("+strings.Join(alts, " OR ")+")")
+	}
+	for i, p := range parts {
+		parts[i] = "(" + p + ")"
+	}
+	return strings.Join(parts, " AND "), args, nil
+}
+
+func userCondSQL(c model.UserCond) (string, []any, error) {
+	switch {
+	case userTextFields[c.Field]:
+		if c.Match != nil {
+			w, a := textMatchSQL(F(c.Field), *c.Match)
+			return w, a, nil
+		}
+		s, ok := c.Equals.(string)
+		if !ok {
+			return "", nil, fmt.Errorf("docdb: users: %s must equal a string, not %T", c.Field, c.Equals)
+		}
+		return F(c.Field) + " = ?", []any{s}, nil
+	case c.Field == "active":
+		b, ok := c.Equals.(bool)
+		if !ok || c.Match != nil {
+			return "", nil, fmt.Errorf("docdb: users: active must equal a bool, not %T", c.Equals)
+		}
+		if b {
+			return F("active") + " = 1", nil, nil
+		}
+		return "coalesce(" + F("active") + ", 0) = 0", nil, nil
+	case c.Field == "roles", c.Field == "emails.address":
+		table, fold := "outpost_users_roles", false
+		if c.Field == "emails.address" {
+			table, fold = "outpost_users_emails", true // the side table keeps addresses lower-cased
+		}
+		if c.Match != nil {
+			m := *c.Match
+			if fold {
+				m.Fold, m.Text = false, lowerASCII(m.Text)
+			}
+			w, a := textMatchSQL("key", m)
+			return inSideTable(table, w), a, nil
+		}
+		s, ok := c.Equals.(string)
+		if !ok {
+			return "", nil, fmt.Errorf("docdb: users: %s must equal a string, not %T", c.Field, c.Equals)
+		}
+		if fold {
+			s = lowerASCII(s)
+		}
+		return inSideTable(table, "key = ?"), []any{s}, nil
+	}
+	return "", nil, fmt.Errorf("docdb: users: cannot select on %q", c.Field)
+}
+
+// inSideTable is the condition "some key of the document in the multikey side table
+// passes cond".
+func inSideTable(table, cond string) string {
+	return docColumn + `->'_id' IN (SELECT json_quote(id) FROM ` + table + ` WHERE ` + cond + `)`
+}
+
+// textMatchSQL tests the text expression x against m. SQLite's lower() folds ASCII
+// letters only, so Fold ignores ASCII case only.
+func textMatchSQL(x string, m model.TextMatch) (string, []any) {
+	t := m.Text
+	if m.Fold {
+		x, t = "lower("+x+")", lowerASCII(t)
+	}
+	switch {
+	case t == "" && m.Start && m.End:
+		return x + " = ''", nil
+	case t == "":
+		return x + " IS NOT NULL", nil
+	case m.Start && m.End:
+		return x + " = ?", []any{t}
+	case m.Start:
+		return "instr(" + x + ", ?) = 1", []any{t}
+	case m.End:
+		return "substr(" + x + ", -length(?)) = ?", []any{t, t}
+	}
+	return "instr(" + x + ", ?) > 0", []any{t}
+}
+
+// userSortFields maps the fields a listing may sort on to their SQL.
+var userSortFields = map[string]string{
+	"username":  F("username"),
+	"name":      "lower(" + F("name") + ")",
+	"status":    F("status"),
+	"active":    F("active"),
+	"type":      F("type"),
+	"createdAt": F("createdAt"),
+	"lastLogin": F("lastLogin"),
+	"_id":       F("_id"),
+}
+
+func userOrder(sortBy []model.SortField) (string, error) {
+	var parts []string
+	for _, f := range sortBy {
+		x, ok := userSortFields[f.Field]
+		if !ok {
+			return "", fmt.Errorf("docdb: users: cannot sort on %q", f.Field)
+		}
+		if f.Desc {
+			x += " DESC"
+		}
+		parts = append(parts, x)
+	}
+	return strings.Join(append(parts, F("_id")), ", "), nil
 }

@@ -2,8 +2,10 @@ package ddp
 
 import (
 	"context"
+	"slices"
 	"time"
 
+	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/streamhub"
 )
 
@@ -90,6 +92,30 @@ func (s *Server) deliver(ev streamhub.Event) {
 			Type: e.Action, ID: e.ID, Name: e.Name, Scope: e.Scope, Description: e.Description,
 			Protected: e.Protected, Mandatory2FA: e.Mandatory2FA, UpdatedAt: e.UpdatedAt,
 		})
+	case streamhub.UserChanged:
+		switch e.Action {
+		case "inserted":
+			s.Emit(StreamNotifyUser, e.ID+"/userData", map[string]any{"type": "inserted", "data": e.Data})
+		case "updated":
+			unset := e.Unset
+			if unset == nil {
+				unset = map[string]int{}
+			}
+			s.Emit(StreamNotifyUser, e.ID+"/userData", map[string]any{"type": "updated", "diff": e.Diff, "unset": unset})
+		case "removed":
+			s.Emit(StreamNotifyUser, e.ID+"/userData", map[string]any{"type": "removed", "id": e.ID})
+		}
+	case streamhub.UserNameChanged:
+		s.Emit(StreamNotifyLogged, "Users:NameChanged", map[string]any{"_id": e.ID, "name": e.Name, "username": e.Username})
+	case streamhub.UserTokensRevoked:
+		if e.All {
+			s.Emit(StreamNotifyUser, e.UserID+"/force_logout")
+		}
+		for _, c := range s.ConnsOfUser(e.UserID) {
+			if e.All || slices.Contains(e.Hashed, accounts.HashToken(c.LoginToken())) {
+				c.Close(CloseProtocolError, "logged out")
+			}
+		}
 	case streamhub.UserRoleChanged:
 		if e.Scope == "" {
 			// Live sessions act with the user's new global roles from now on.

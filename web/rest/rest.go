@@ -43,6 +43,7 @@ type Deps struct {
 	Settings      Settings
 	SettingsAdmin SettingsAdmin
 	Accounts      Accounts
+	Users         Users // user management (users.*); nil leaves those routes out
 	Authz         Authz
 	Logger        *slog.Logger
 	Version       string    // Outpost's own version, for admins' /api/info once sign-in exists
@@ -80,6 +81,24 @@ func (a *api) routes() {
 	a.handle("POST /api/v1/logout", a.authed(a.logout))
 	a.handle("GET /api/v1/logout", a.authed(a.logout))
 	a.handle("GET /api/v1/me", a.authed(a.me))
+	if a.Users != nil {
+		a.handle("GET /api/v1/users.info", a.authed(a.usersInfo))
+		a.handle("GET /api/v1/users.list", a.authed(a.usersList))
+		a.handle("POST /api/v1/users.create", a.authed(a.usersCreate))
+		a.handle("POST /api/v1/users.update", a.authed(a.usersUpdate))
+		a.handle("POST /api/v1/users.delete", a.authed(a.usersDelete))
+		a.handle("POST /api/v1/users.setActiveStatus", a.authed(a.usersSetActiveStatus))
+		a.handle("POST /api/v1/users.register", a.usersRegister)
+		a.handle("POST /api/v1/users.updateOwnBasicInfo", a.authed(a.usersUpdateOwnBasicInfo))
+		a.handle("GET /api/v1/users.getPreferences", a.authed(a.usersGetPreferences))
+		a.handle("POST /api/v1/users.setPreferences", a.authed(a.usersSetPreferences))
+		a.handle("POST /api/v1/users.generatePersonalAccessToken", a.authed(a.usersGeneratePAT))
+		a.handle("POST /api/v1/users.regeneratePersonalAccessToken", a.authed(a.usersRegeneratePAT))
+		a.handle("POST /api/v1/users.removePersonalAccessToken", a.authed(a.usersRemovePAT))
+		a.handle("GET /api/v1/users.getPersonalAccessTokens", a.authed(a.usersGetPATs))
+		a.handle("POST /api/v1/users.logout", a.authed(a.usersLogout))
+		a.handle("POST /api/v1/users.logoutOtherClients", a.authed(a.usersLogoutOtherClients))
+	}
 	if a.Authz == nil || a.SettingsAdmin == nil {
 		return
 	}

@@ -14,12 +14,14 @@ import (
 	"github.com/outpostchat/outpost/app/model"
 )
 
-// Credentials is what a password login presents: a username or email, and either the
-// plaintext password or Meteor's SHA-256 hex digest of it.
+// Credentials is what a password login presents: a username or email, either the
+// plaintext password or Meteor's SHA-256 hex digest of it, and the second factor when
+// the user has one.
 type Credentials struct {
 	User     string // username, or an email address when it contains "@"
 	Password string // plaintext
 	Digest   string // hex SHA-256 of the password, as Meteor clients send it
+	Code     string // TOTP or backup code, for users with two-factor authentication (totp.go)
 	IP       string // the client's address, for failed-login blocking
 }
 
@@ -47,7 +49,9 @@ func errLogin() *model.Error {
 
 var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// LoginWithPassword checks credentials and opens a session.
+// LoginWithPassword checks credentials and opens a session. Once the password is found
+// right, a user with TOTP enabled also needs c.Code: without it the login fails with
+// totp-required, with a wrong one with totp-invalid (which counts as a failed login).
 func (s *Service) LoginWithPassword(ctx context.Context, c Credentials) (Session, error) {
 	user := strings.TrimSpace(c.User)
 	digest := strings.ToLower(c.Digest)
@@ -85,6 +89,12 @@ func (s *Service) LoginWithPassword(ctx context.Context, c Credentials) (Session
 	}
 	if !u.Active {
 		return Session{}, &model.Error{Kind: model.KindUnauthorized, Code: "error-user-is-not-activated", Message: "User is not activated"}
+	}
+	if err := s.loginSecondFactor(ctx, u, c.Code); err != nil {
+		if model.AsError(err).Code == codeTOTPInvalid {
+			s.limiter.failed(user, c.IP)
+		}
+		return Session{}, err
 	}
 	s.limiter.succeeded(user, c.IP)
 	return s.openSession(ctx, u, "password")

@@ -24,6 +24,7 @@ type LoginToken struct {
 type UserServices struct {
 	Password *PasswordService `json:"password,omitempty"`
 	Resume   *ResumeService   `json:"resume,omitempty"`
+	TOTP     *TOTPService     `json:"totp,omitempty"`
 }
 
 // PasswordService is services.password.
@@ -34,6 +35,19 @@ type PasswordService struct {
 // ResumeService is services.resume.
 type ResumeService struct {
 	LoginTokens []LoginToken `json:"loginTokens"`
+}
+
+// TOTPService is services.totp, the user's authenticator-app second factor, as
+// Rocket.Chat stores it (apps/meteor/app/2fa/server): 2fa:enable stores
+// {enabled:false, tempSecret}; 2fa:validateTempToken sets enabled, secret and
+// hashedBackup and unsets tempSecret; 2fa:disable leaves {enabled:false}. Secrets are
+// RFC 4648 base32; hashedBackup holds the unused backup codes as hex SHA-256, each
+// removed once used.
+type TOTPService struct {
+	Enabled      bool     `json:"enabled"`
+	Secret       string   `json:"secret,omitempty"`
+	TempSecret   string   `json:"tempSecret,omitempty"`
+	HashedBackup []string `json:"hashedBackup,omitempty"`
 }
 
 // User is a document of the users collection.

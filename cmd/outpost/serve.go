@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -128,7 +129,7 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := a.settings.Register(ctx, settings.Core(uniqueID)...); err != nil {
 		return err
 	}
-	if err := a.settings.Register(ctx, append(accounts.Settings(), accounts.UserSettings()...)...); err != nil {
+	if err := a.settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings())...); err != nil {
 		return err
 	}
 	if cfg.rootURL != "" && a.settings.String("Site_Url") != cfg.rootURL {

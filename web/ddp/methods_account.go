@@ -22,8 +22,12 @@ type Accounts interface {
 // (PROTOCOL.md §0 item 10).
 var licenseModules = []string{"livechat-enterprise", "omnichannel-mobile-enterprise"}
 
-// RegisterAccountMethods adds login, logout and license:getModules.
+// RegisterAccountMethods adds login, logout and license:getModules, and the 2fa:*
+// methods (RegisterTwoFactorMethods) when acc also implements TwoFactor.
 func RegisterAccountMethods(s *Server, acc Accounts) {
+	if tf, ok := acc.(TwoFactor); ok {
+		RegisterTwoFactorMethods(s, tf)
+	}
 	s.Method("login", func(ctx context.Context, call *Call, params []json.RawMessage) (any, error) {
 		return login(ctx, acc, call, params)
 	})
@@ -53,6 +57,12 @@ type loginParams struct {
 	} `json:"user"`
 	Password json.RawMessage `json:"password"` // {digest, algorithm} or a plaintext string
 	Resume   string          `json:"resume"`
+	// TOTP is Rocket.Chat's 2FA wrapper {totp:{login:<a login object>, code}}: the inner
+	// login, with the code as its second factor.
+	TOTP *struct {
+		Login json.RawMessage `json:"login"`
+		Code  string          `json:"code"`
+	} `json:"totp"`
 }
 
 type loginResult struct {
@@ -62,10 +72,32 @@ type loginResult struct {
 	Type         string    `json:"type"`
 }
 
+// errUnrecognizedLogin is Meteor's answer to a login object no handler takes.
+func errUnrecognizedLogin() error {
+	return &model.Error{Kind: model.KindInvalid, Code: "400", Message: "Unrecognized options for login request"}
+}
+
 func login(ctx context.Context, acc Accounts, call *Call, params []json.RawMessage) (any, error) {
 	var p loginParams
 	if err := Param(params, 0, &p); err != nil {
 		return nil, err
+	}
+	code := ""
+	if p.TOTP != nil {
+		// Rocket.Chat's "totp" login handler runs the inner login when a code is given
+		// (apps/meteor/app/2fa/server/loginHandler.ts); one level deep.
+		if p.TOTP.Code == "" || len(p.TOTP.Login) == 0 {
+			return nil, errUnrecognizedLogin()
+		}
+		code = p.TOTP.Code
+		inner := p.TOTP.Login
+		p = loginParams{}
+		if err := Unmarshal(inner, &p); err != nil {
+			return nil, &model.Error{Kind: model.KindInvalid, Code: "invalid-params", Message: "Match error: Invalid login object in totp", Cause: err}
+		}
+		if p.TOTP != nil {
+			return nil, errUnrecognizedLogin()
+		}
 	}
 	var (
 		s   accounts.Session
@@ -75,7 +107,7 @@ func login(ctx context.Context, acc Accounts, call *Call, params []json.RawMessa
 	case p.Resume != "":
 		s, err = acc.Resume(ctx, p.Resume)
 	case p.User != nil && len(p.Password) > 0:
-		c := accounts.Credentials{User: p.User.Username}
+		c := accounts.Credentials{User: p.User.Username, Code: code}
 		if c.User == "" {
 			c.User = p.User.Email
 		}
@@ -98,7 +130,7 @@ func login(ctx context.Context, acc Accounts, call *Call, params []json.RawMessa
 			s, err = acc.LoginWithPassword(ctx, c)
 		}
 	default:
-		return nil, &model.Error{Kind: model.KindInvalid, Code: "400", Message: "Unrecognized options for login request"}
+		return nil, errUnrecognizedLogin()
 	}
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ type loginRequest struct {
 	Email    string          `json:"email"`
 	Password json.RawMessage `json:"password"` // a string, or {digest, algorithm}
 	Resume   string          `json:"resume"`
+	Code     string          `json:"code"` // the second factor (RC ≥ 3.9); or header x-2fa-code
 }
 
 type loginData struct {
@@ -42,7 +43,8 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) error {
 	if req.Resume != "" {
 		s, err = a.Accounts.Resume(r.Context(), req.Resume)
 	} else {
-		c := accounts.Credentials{User: firstOf(req.User, req.Username, req.Email), IP: clientIP(r)}
+		c := accounts.Credentials{User: firstOf(req.User, req.Username, req.Email), IP: clientIP(r),
+			Code: firstOf(req.Code, r.Header.Get("X-2fa-Code"))}
 		if err := passwordOf(req.Password, &c); err != nil {
 			return err
 		}
@@ -77,7 +79,13 @@ func passwordOf(raw json.RawMessage, c *accounts.Credentials) error {
 }
 
 // loginError answers a failed login as Rocket.Chat does: 401 with status "error", the
-// code in error (Unauthorized for wrong credentials) and a message.
+// code in error (Unauthorized for wrong credentials), a message and the error's
+// details. A user with two-factor authentication who sent no code gets
+//
+//	{"success":false,"status":"error","message":"TOTP Required","error":"totp-required",
+//	 "details":{"availableMethods":["totp"],"codeGenerated":false,"method":"totp"}}
+//
+// and "totp-invalid" / "TOTP Invalid" likewise for a wrong code.
 func loginError(w http.ResponseWriter, err error) error {
 	e := model.AsError(err)
 	if e.Kind != model.KindUnauthorized {
@@ -85,7 +93,7 @@ func loginError(w http.ResponseWriter, err error) error {
 	}
 	body := errorBody{Status: "error", Error: "Unauthorized", Message: "Unauthorized"}
 	if e.Code != "401" {
-		body.Error, body.Message = e.Code, e.Message
+		body.Error, body.Message, body.Details = e.Code, e.Message, e.Details
 	}
 	writeJSON(w, http.StatusUnauthorized, body)
 	return nil
@@ -134,10 +142,16 @@ type meSettings struct {
 	Preferences map[string]any `json:"preferences"`
 }
 
+// meServices is what getUserInfo shows of services: totp only while enabled.
 type meServices struct {
+	TOTP     *meEnabled `json:"totp,omitempty"`
 	Password struct {
 		Exists bool `json:"exists"`
 	} `json:"password"`
+}
+
+type meEnabled struct {
+	Enabled bool `json:"enabled"`
 }
 
 func newMe(u model.User) meView {
@@ -161,6 +175,9 @@ func newMe(u model.User) meView {
 		}
 	}
 	m.Services.Password.Exists = u.Services.Password != nil
+	if t := u.Services.TOTP; t != nil && t.Enabled {
+		m.Services.TOTP = &meEnabled{Enabled: true}
+	}
 	return m
 }
 

@@ -99,6 +99,7 @@ func (s *Server) routes(cfg Config) {
 	s.mux.HandleFunc("GET /health", health)
 	s.mux.HandleFunc("GET /livez", health)
 	s.mux.HandleFunc("GET /_timesync", timesync)
+	s.mux.HandleFunc("GET /avatar/{name}", avatar)
 	s.mux.Handle("/api/", rest.New(rest.Deps{
 		Settings:      cfg.Settings,
 		Accounts:      cfg.Accounts,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/web/rest"
 )
 
 // Accounts is the sign-in service the DDP methods need; accounts.Service satisfies it.
@@ -16,11 +17,6 @@ type Accounts interface {
 	Resume(ctx context.Context, token string) (accounts.Session, error)
 	Logout(ctx context.Context, uid, token string) error
 }
-
-// licenseModules are the modules license:getModules reports. Outpost has no licence,
-// but the mobile app shows its omnichannel screens only when these are present
-// (PROTOCOL.md §0 item 10).
-var licenseModules = []string{"livechat-enterprise", "omnichannel-mobile-enterprise"}
 
 // RegisterAccountMethods adds login, logout and license:getModules, and the 2fa:*
 // methods (RegisterTwoFactorMethods) when acc also implements TwoFactor.
@@ -45,7 +41,7 @@ func RegisterAccountMethods(s *Server, acc Accounts) {
 		return nil, nil
 	})
 	s.Method("license:getModules", func(context.Context, *Call, []json.RawMessage) (any, error) {
-		return licenseModules, nil
+		return rest.LicenseModules, nil
 	})
 }
 

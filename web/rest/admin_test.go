@@ -113,3 +113,17 @@ func TestAdminRoutes(t *testing.T) {
 		}
 	}
 }
+
+func TestOAuthAndLicense(t *testing.T) {
+	t.Parallel()
+	h := adminAPI(t)
+	expect(t, do(t, h, "GET", "/api/v1/settings.oauth", ""), 200, `{"services":[],"success":true}`)
+	if got := do(t, h, "GET", "/api/v1/licenses.info", ""); got.status != 401 {
+		t.Errorf("anonymous licenses.info: %d", got.status)
+	}
+	joe := login(t, h, `{"user":"joe","password":"pw"}`)
+	got := authedDo(t, h, joe, "GET", "/api/v1/licenses.info", "")
+	if got.status != 200 || !strings.Contains(got.body, `"activeModules":["livechat-enterprise","omnichannel-mobile-enterprise"]`) {
+		t.Errorf("licenses.info: %d %s", got.status, got.body)
+	}
+}

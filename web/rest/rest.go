@@ -77,6 +77,8 @@ func New(d Deps) http.Handler {
 func (a *api) routes() {
 	a.handle("GET /api/info", a.info)
 	a.handle("GET /api/v1/settings.public", a.settingsPublic)
+	a.handle("GET /api/v1/settings.oauth", a.settingsOAuth)
+	a.handle("GET /api/v1/licenses.info", a.authed(a.licensesInfo))
 	a.handle("POST /api/v1/login", a.login)
 	a.handle("POST /api/v1/logout", a.authed(a.logout))
 	a.handle("GET /api/v1/logout", a.authed(a.logout))

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,7 +159,37 @@ func (s *Service) openSession(ctx context.Context, u model.User, typ string) (Se
 		return Session{}, model.Internal(err)
 	}
 	u.LastLogin = &now
+	s.trimLoginTokens(ctx, u)
 	return Session{User: u, Token: token, Expires: s.expiry(lt), Type: typ}, nil
+}
+
+// maxLoginTokens is Rocket.Chat's MAX_RESUME_LOGIN_TOKENS default: after a login, a
+// user keeps at most this many resume tokens (personal access tokens do not count).
+const maxLoginTokens = 50
+
+// trimLoginTokens removes the oldest resume tokens of u (as loaded before the new one
+// was added) beyond maxLoginTokens, as Rocket.Chat's ensureLoginTokensLimit does.
+func (s *Service) trimLoginTokens(ctx context.Context, u model.User) {
+	if u.Services.Resume == nil {
+		return
+	}
+	var resume []model.LoginToken
+	for _, lt := range u.Services.Resume.LoginTokens {
+		if lt.Type == "" {
+			resume = append(resume, lt)
+		}
+	}
+	excess := len(resume) + 1 - maxLoginTokens
+	if excess <= 0 {
+		return
+	}
+	slices.SortFunc(resume, func(a, b model.LoginToken) int { return a.When.Compare(b.When) })
+	for _, lt := range resume[:excess] {
+		if err := s.users.RemoveLoginToken(ctx, u.ID, lt.HashedToken); err != nil {
+			s.log.Warn("trimming login tokens", "user", u.ID, "err", err)
+			return
+		}
+	}
 }
 
 func (s *Service) userByToken(ctx context.Context, token string) (model.User, model.LoginToken, error) {

@@ -118,8 +118,9 @@ func (db *DB) createIndexes(ctx context.Context) error {
 	return nil
 }
 
-// sql returns the statements that create the side table and its triggers and fill it
-// from the existing documents; each is idempotent.
+// sql returns the statements that create the side table, (re)create its triggers, so
+// they always match this code, and fill it from the existing documents; each start
+// runs them, and each is idempotent.
 func (mk MultiKey) sql(table string) []string {
 	if !strings.HasPrefix(mk.Table, "outpost_") {
 		panic("docdb: multikey table without outpost_ prefix: " + mk.Table)
@@ -137,6 +138,12 @@ func (mk MultiKey) sql(table string) []string {
 		return fmt.Sprintf(`INSERT OR IGNORE INTO %[1]s (key, id) SELECT %[2]s, %[3]s.%[4]s->>'$._id' FROM json_each(%[3]s.%[4]s, '$.%[5]s') e WHERE %[2]s IS NOT NULL;`,
 			mk.Table, key, row, docColumn, mk.Path)
 	}
+	// fillOne is fill for one row of a trigger: the document's _id is taken once, not
+	// once per array element (->> on a large document costs its size every time).
+	fillOne := func(row string) string {
+		return fmt.Sprintf(`INSERT OR IGNORE INTO %[1]s (key, id) SELECT %[2]s, d.id FROM (SELECT %[3]s.%[4]s->>'$._id' AS id LIMIT 1) d, json_each(%[3]s.%[4]s, '$.%[5]s') e WHERE %[2]s IS NOT NULL;`,
+			mk.Table, key, row, docColumn, mk.Path)
+	}
 	clear := func(row string) string {
 		return fmt.Sprintf(`DELETE FROM %s WHERE id = %s.%s->>'$._id';`, mk.Table, row, docColumn)
 	}
@@ -144,9 +151,12 @@ func (mk MultiKey) sql(table string) []string {
 	return []string{
 		`CREATE TABLE IF NOT EXISTS ` + mk.Table + ` (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID`,
 		`CREATE INDEX IF NOT EXISTS ` + mk.Table + `_id ON ` + mk.Table + ` (id)`,
-		`CREATE TRIGGER IF NOT EXISTS ` + mk.Table + `_insert AFTER INSERT ON ` + t + ` BEGIN ` + fill("NEW") + ` END`,
-		`CREATE TRIGGER IF NOT EXISTS ` + mk.Table + `_update AFTER UPDATE ON ` + t + ` BEGIN ` + clear("OLD") + fill("NEW") + ` END`,
-		`CREATE TRIGGER IF NOT EXISTS ` + mk.Table + `_delete AFTER DELETE ON ` + t + ` BEGIN ` + clear("OLD") + ` END`,
+		`DROP TRIGGER IF EXISTS ` + mk.Table + `_insert`,
+		`CREATE TRIGGER ` + mk.Table + `_insert AFTER INSERT ON ` + t + ` BEGIN ` + fillOne("NEW") + ` END`,
+		`DROP TRIGGER IF EXISTS ` + mk.Table + `_update`,
+		`CREATE TRIGGER ` + mk.Table + `_update AFTER UPDATE ON ` + t + ` BEGIN ` + clear("OLD") + fillOne("NEW") + ` END`,
+		`DROP TRIGGER IF EXISTS ` + mk.Table + `_delete`,
+		`CREATE TRIGGER ` + mk.Table + `_delete AFTER DELETE ON ` + t + ` BEGIN ` + clear("OLD") + ` END`,
 		strings.Replace(fill(t), "FROM json_each", "FROM "+t+", json_each", 1),
 	}
 }

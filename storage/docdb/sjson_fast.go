@@ -16,7 +16,13 @@ import (
 // fastUnmarshalDoc report !ok and unmarshalDoc falls back to the general decoder, which
 // also gives the errors: both decoders return the same tree for the same input.
 
-const maxCachedSchemas = 4096
+// The cache holds at most maxCachedSchemas schemas of at most maxCachedSchemaBytes
+// each: a schema that keeps growing (a user's list of login tokens) must not fill
+// memory with its old shapes. Larger ones are parsed each time.
+const (
+	maxCachedSchemas     = 4096
+	maxCachedSchemaBytes = 4096
+)
 
 var schemaCache struct {
 	sync.RWMutex
@@ -35,6 +41,9 @@ func cachedSchema(raw []byte) (*schema, bool) {
 	s = new(schema)
 	if err := json.Unmarshal(raw, s); err != nil || !fastSchema(s) {
 		s = nil
+	}
+	if len(raw) > maxCachedSchemaBytes {
+		return s, s != nil
 	}
 	schemaCache.Lock()
 	if schemaCache.m == nil || len(schemaCache.m) >= maxCachedSchemas {

@@ -62,12 +62,20 @@ type Conn struct {
 	ctx    context.Context // the connection's life; cancelled to drop it
 	cancel context.CancelFunc
 
-	send       chan []byte   // encoded DDP messages for the writer; never closed
-	closing    chan struct{} // closed by Close: flush, then close
-	writerDone chan struct{}
-	stopping   atomic.Bool  // Close or abort called: accept nothing more
-	lastRead   atomic.Int64 // unix nanoseconds of the last inbound frame
-	connected  bool         // handshake done; reader goroutine only
+	// Outbound frames wait in out; a writer goroutine exists only while there are
+	// some (or a close to do), as jobs do.
+	outMu       sync.Mutex
+	out         []outFrame    // nil when none wait
+	writing     bool          // a flush goroutine is running
+	flushDone   chan struct{} // closed when that goroutine ends
+	writersDone bool          // the connection ended: no more flush goroutines
+	closeReq    bool          // Close asked: close the socket once out is written
+	beat        *time.Timer   // DDP heartbeat
+	sockBeat    *time.Timer   // SockJS "h" frames
+	pingAt      int64         // when our unanswered ping went out; 0 if none; onBeat only
+	stopping    atomic.Bool   // Close or abort called: accept nothing more
+	lastRead    atomic.Int64  // unix nanoseconds of the last inbound frame
+	connected   bool          // handshake done; reader goroutine only
 
 	user atomic.Pointer[session]
 
@@ -88,16 +96,13 @@ type Conn struct {
 
 func newConn(s *Server, r *http.Request, sockjs bool) *Conn {
 	c := &Conn{
-		srv:        s,
-		sockjs:     sockjs,
-		id:         model.NewID(),
-		remote:     r.RemoteAddr,
-		header:     r.Header.Clone(),
-		send:       make(chan []byte, s.cfg.SendQueue),
-		closing:    make(chan struct{}),
-		writerDone: make(chan struct{}),
-		subs:       map[string]*Sub{},
-		slots:      make(chan struct{}, s.cfg.MaxPending),
+		srv:    s,
+		sockjs: sockjs,
+		id:     model.NewID(),
+		remote: r.RemoteAddr,
+		header: r.Header.Clone(),
+		subs:   map[string]*Sub{},
+		slots:  make(chan struct{}, s.cfg.MaxPending),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.user.Store(&session{})
@@ -112,31 +117,36 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sockjs bool) {
 		return
 	}
 	c := newConn(s, r, sockjs)
-	defer c.cancel()
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: len(s.cfg.AllowedOrigins) == 0,
 		OriginPatterns:     s.cfg.AllowedOrigins,
 		OnPingReceived:     func(context.Context, []byte) bool { c.touch(); return true },
 		OnPongReceived:     func(context.Context, []byte) { c.touch() },
 	})
 	if err != nil { // Accept has answered (400, 403, 426…)
+		c.cancel()
 		s.log.Debug("ddp: upgrade refused", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
 		return
 	}
 	c.ws = ws
 	if !s.register(c) {
+		c.cancel()
 		_ = ws.Close(CloseGoingAway, "server shutting down")
 		return
 	}
-	c.serve()
+	// The socket is hijacked: serve it on a fresh goroutine and let the HTTP handler
+	// return, so net/http's per-request state and the handler's deep stack are freed.
+	go func() {
+		defer c.cancel()
+		c.serve()
+	}()
 }
 
 func (c *Conn) serve() {
 	log := c.srv.log
 	log.Debug("ddp: connection opened", slog.String("session", c.id), slog.String("remote", c.remote), slog.Bool("sockjs", c.sockjs))
 	c.ws.SetReadLimit(c.srv.cfg.MaxMessageBytes)
-	c.send <- serverIDMsg // the queue is empty and holds at least one
-	go c.writeLoop()
+	c.startWriter()
 	err := c.readLoop()
 	c.finish()
 	c.mu.Lock()
@@ -323,15 +333,7 @@ func (c *Conn) enqueue(b []byte) bool {
 	if c.stopping.Load() {
 		return false
 	}
-	select {
-	case c.send <- b:
-		return true
-	default:
-		c.srv.log.Warn("ddp: dropping a connection whose send queue is full",
-			slog.String("session", c.id), slog.String("user", c.Actor().UserID), slog.Int("queue", cap(c.send)))
-		c.abort("SLOW_CONSUMER")
-		return false
-	}
+	return c.push(outFrame{b: b})
 }
 
 // finish tears the connection down once the reader is done: stop the writer, wait for
@@ -339,7 +341,8 @@ func (c *Conn) enqueue(b []byte) bool {
 func (c *Conn) finish() {
 	c.stopping.Store(true)
 	c.cancel()
-	<-c.writerDone
+	c.stopTimers()
+	c.stopWriters()
 	_ = c.ws.CloseNow()
 	c.workers.Wait()
 	c.mu.Lock()

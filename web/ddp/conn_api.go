@@ -47,7 +47,10 @@ func (c *Conn) Close(code int, reason string) {
 	}
 	c.mu.Unlock()
 	c.stopping.Store(true)
-	close(c.closing)
+	c.outMu.Lock()
+	c.closeReq = true
+	c.kickLocked()
+	c.outMu.Unlock()
 }
 
 // OnClose registers fn to run once the connection has ended (after its subscriptions

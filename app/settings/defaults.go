@@ -17,6 +17,8 @@ func Core(uniqueID string) []model.Setting {
 			Values: []model.SettingOption{{Key: "Public", I18nLabel: "Accounts_RegistrationForm_Public"}, {Key: "Disabled", I18nLabel: "Accounts_RegistrationForm_Disabled"}, {Key: "Secret URL", I18nLabel: "Accounts_RegistrationForm_Secret_URL"}}},
 		{ID: "Message_MaxAllowedSize", Type: model.SettingInt, PackageValue: 5000, Public: true, Group: "Message", I18nLabel: "Message_MaxAllowedSize"},
 		{ID: "FileUpload_MaxFileSize", Type: model.SettingInt, PackageValue: 104857600, Public: true, Group: "FileUpload", I18nLabel: "FileUpload_MaxFileSize"},
+		{ID: "Cloud_Workspace_Supported_Versions_Token", Type: model.SettingString, PackageValue: "", Group: "General", Section: "Mobile",
+			I18nLabel: "Cloud_Workspace_Supported_Versions_Token"},
 		{ID: "Livechat_enabled", Type: model.SettingBoolean, PackageValue: true, Public: true, Group: "Omnichannel", I18nLabel: "Omnichannel_enabled"},
 	}
 }

@@ -127,3 +127,17 @@ func TestOAuthAndLicense(t *testing.T) {
 		t.Errorf("licenses.info: %d %s", got.status, got.body)
 	}
 }
+
+// An admin-pasted signed list of supported versions is relayed by /api/info; without
+// one, /api/info has no supportedVersions.
+func TestInfoRelaysSupportedVersions(t *testing.T) {
+	t.Parallel()
+	h := adminAPI(t)
+	expect(t, do(t, h, "GET", "/api/info", ""), 200, `{"version":"8.0","minimumClientVersions":{"desktop":"3.9.6","mobile":"4.39.0"},"success":true}`)
+	boss := login(t, h, `{"user":"boss","password":"pw"}`)
+	if got := authedDo(t, h, boss, "POST", "/api/v1/settings/"+rest.SupportedVersionsSetting, `{"value":"eyJhbGciOiJSUzI1NiJ9.e30.sig"}`); got.status != 200 {
+		t.Fatalf("setting the token: %d %s", got.status, got.body)
+	}
+	expect(t, do(t, h, "GET", "/api/info", ""), 200,
+		`{"version":"8.0","minimumClientVersions":{"desktop":"3.9.6","mobile":"4.39.0"},"supportedVersions":{"signed":"eyJhbGciOiJSUzI1NiJ9.e30.sig"},"success":true}`)
+}

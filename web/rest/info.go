@@ -25,21 +25,39 @@ type clientVersions struct {
 
 // serverInfo is /api/info's body, fields in Rocket.Chat's order.
 type serverInfo struct {
-	Version               string         `json:"version"`
-	MinimumClientVersions clientVersions `json:"minimumClientVersions"`
-	// SupportedVersions ({"signed": <JWT>}) is left out: only Rocket.Chat Cloud can sign
-	// it. The sign-in issue revisits it (relaying a genuine token, PROTOCOL.md §4.5).
-	// Info (the full build info) goes only to admins with view-statistics, once sign-in
-	// exists; they also get the full version rather than MAJOR.MINOR.
+	Version               string             `json:"version"`
+	MinimumClientVersions clientVersions     `json:"minimumClientVersions"`
+	SupportedVersions     *supportedVersions `json:"supportedVersions,omitempty"`
+	// Info (the full build info) goes only to admins with view-statistics; they also
+	// get the full version rather than MAJOR.MINOR. Not served yet.
 }
+
+// supportedVersions relays Rocket.Chat's signed list of supported releases.
+type supportedVersions struct {
+	Signed string `json:"signed"`
+}
+
+// SupportedVersionsSetting holds the signed list of supported Rocket.Chat releases (a
+// JWT only Rocket.Chat Cloud can sign). The mobile app refuses a server whose release is
+// not on a list it trusts (PROTOCOL.md §4.5) and, offline, cannot fetch one: an admin
+// pastes a genuine token here and /api/info relays it as supportedVersions.signed.
+const SupportedVersionsSetting = "Cloud_Workspace_Supported_Versions_Token"
 
 // info serves GET /api/info (no auth). Like Rocket.Chat, it shows anonymous callers the
 // version without its patch number ("8.0").
 func (a *api) info(w http.ResponseWriter, r *http.Request) error {
-	return WriteSuccess(w, serverInfo{
+	out := serverInfo{
 		Version:               withoutPatch(RocketChatVersion),
 		MinimumClientVersions: minimumClientVersions,
-	})
+	}
+	if a.SettingsAdmin != nil {
+		if st, ok := a.SettingsAdmin.Get(SupportedVersionsSetting); ok {
+			if token, _ := st.Value.(string); token != "" {
+				out.SupportedVersions = &supportedVersions{Signed: token}
+			}
+		}
+	}
+	return WriteSuccess(w, out)
 }
 
 // withoutPatch keeps MAJOR.MINOR of a version: "8.0.0" → "8.0".

@@ -55,12 +55,14 @@ type Service struct {
 	now     func() time.Time
 	limiter *limiter
 	cost    int
-	mgmt    management // user management's dependencies and state (users.go)
+	// usedSteps refuses a TOTP code's step a second time (replay protection).
+	usedSteps *stepGuard
+	mgmt      management // user management's dependencies and state (users.go)
 }
 
 // New returns an accounts service.
 func New(users UserStore, tx model.Transactor, config Config, log *slog.Logger) *Service {
-	s := &Service{users: users, tx: tx, config: config, log: log, now: time.Now, cost: BcryptCost}
+	s := &Service{users: users, tx: tx, config: config, log: log, now: time.Now, cost: BcryptCost, usedSteps: newStepGuard()}
 	s.limiter = newLimiter(config, func() time.Time { return s.now() })
 	return s
 }

@@ -409,7 +409,7 @@ func (s *Service) verifyTOTP(uid, secret, code string) bool {
 	now := s.now().Unix()
 	step := floorDiv(now, totpPeriod)
 	delta := s.maxDelta()
-	return usedSteps.claim(uid, step, delta, func(st int64) bool {
+	return s.usedSteps.claim(uid, step, delta, func(st int64) bool {
 		return subtle.ConstantTimeCompare([]byte(hotp(key, uint64(st), totpDigits)), []byte(code)) == 1
 	})
 }
@@ -428,9 +428,7 @@ type stepGuard struct {
 	last map[string]int64
 }
 
-// usedSteps is process-wide: a user's codes are refused twice whichever Service
-// instance checks them. Entries are per user id; ids are unique across stores.
-var usedSteps = &stepGuard{last: map[string]int64{}}
+func newStepGuard() *stepGuard { return &stepGuard{last: map[string]int64{}} }
 
 // claim looks for a step within delta of step, later than the user's last accepted
 // one, that match accepts; it records and reports the first found.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -24,6 +25,29 @@ type Credentials struct {
 	Digest   string // hex SHA-256 of the password, as Meteor clients send it
 	Code     string // TOTP or backup code, for users with two-factor authentication (totp.go)
 	IP       string // the client's address, for failed-login blocking
+}
+
+// SetPassword reads a login's password field as clients send it, over REST and DDP
+// alike: a plaintext string, or Meteor's {digest, algorithm:"sha-256"}.
+func (c *Credentials) SetPassword(raw json.RawMessage) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return model.Invalid("invalid-params", "must have required property 'password'")
+	}
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &c.Password); err != nil {
+			return model.Invalid("invalid-params", "password must be a string or {digest, algorithm:\"sha-256\"}")
+		}
+		return nil
+	}
+	var d struct {
+		Digest    string `json:"digest"`
+		Algorithm string `json:"algorithm"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil || d.Algorithm != "sha-256" || d.Digest == "" {
+		return model.Invalid("invalid-params", "password must be a string or {digest, algorithm:\"sha-256\"}")
+	}
+	c.Digest = d.Digest
+	return nil
 }
 
 // Session is a successful login.

@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"runtime/debug"
+
+	"github.com/outpostchat/outpost/web/rest"
 
 	"github.com/outpostchat/outpost/app/model"
 )
@@ -185,7 +186,7 @@ func paramError(i int, dst any, err error) error {
 			where += " field " + te.Field
 		}
 		return &model.Error{Kind: model.KindInvalid, Code: codeInvalidParams,
-			Message: fmt.Sprintf("Match error: Expected %s, got %s in %s", jsonKind(te.Type), te.Value, where), Cause: err}
+			Message: fmt.Sprintf("Match error: Expected %s, got %s in %s", rest.JSONKind(te.Type), te.Value, where), Cause: err}
 	}
 	var ie *json.InvalidUnmarshalError
 	if errors.As(err, &ie) {
@@ -193,29 +194,4 @@ func paramError(i int, dst any, err error) error {
 	}
 	return &model.Error{Kind: model.KindInvalid, Code: codeInvalidParams,
 		Message: fmt.Sprintf("Match error: Invalid param %d for %T", i, dst), Cause: err}
-}
-
-// jsonKind names the JSON type a Go type decodes from.
-func jsonKind(t reflect.Type) string {
-	if t == nil {
-		return "value"
-	}
-	if t == timeType {
-		return "date"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	case reflect.Struct, reflect.Map:
-		return "object"
-	}
-	return t.String()
 }

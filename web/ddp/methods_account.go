@@ -110,21 +110,10 @@ func login(ctx context.Context, acc Accounts, call *Call, params []json.RawMessa
 		if c2 := call.Conn(); c2 != nil {
 			c.IP = hostOf(c2.RemoteAddr())
 		}
-		if p.Password[0] == '"' {
-			err = json.Unmarshal(p.Password, &c.Password)
-		} else {
-			var d struct {
-				Digest    string `json:"digest"`
-				Algorithm string `json:"algorithm"`
-			}
-			if json.Unmarshal(p.Password, &d) != nil || d.Algorithm != "sha-256" {
-				return nil, model.Invalid("invalid-params", "password must be a string or {digest, algorithm:\"sha-256\"}")
-			}
-			c.Digest = d.Digest
+		if err := c.SetPassword(p.Password); err != nil {
+			return nil, err
 		}
-		if err == nil {
-			s, err = acc.LoginWithPassword(ctx, c)
-		}
+		s, err = acc.LoginWithPassword(ctx, c)
 	default:
 		return nil, errUnrecognizedLogin()
 	}

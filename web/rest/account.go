@@ -45,7 +45,7 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		c := accounts.Credentials{User: firstOf(req.User, req.Username, req.Email), IP: clientIP(r),
 			Code: firstOf(req.Code, r.Header.Get("X-2fa-Code"))}
-		if err := passwordOf(req.Password, &c); err != nil {
+		if err := c.SetPassword(req.Password); err != nil {
 			return err
 		}
 		s, err = a.Accounts.LoginWithPassword(r.Context(), c)
@@ -57,25 +57,6 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) error {
 		Status string    `json:"status"`
 		Data   loginData `json:"data"`
 	}{"success", loginData{UserID: s.User.ID, AuthToken: s.Token, Me: newMe(s.User)}})
-}
-
-// passwordOf reads the password field: a plaintext string or Meteor's {digest, algorithm}.
-func passwordOf(raw json.RawMessage, c *accounts.Credentials) error {
-	if len(raw) == 0 || string(raw) == "null" {
-		return model.Invalid(codeInvalidParams, "must have required property 'password'")
-	}
-	if raw[0] == '"' {
-		return json.Unmarshal(raw, &c.Password)
-	}
-	var d struct {
-		Digest    string `json:"digest"`
-		Algorithm string `json:"algorithm"`
-	}
-	if err := json.Unmarshal(raw, &d); err != nil || d.Algorithm != "sha-256" || d.Digest == "" {
-		return model.Invalid(codeInvalidParams, "password must be a string or {digest, algorithm:\"sha-256\"}")
-	}
-	c.Digest = d.Digest
-	return nil
 }
 
 // loginError answers a failed login as Rocket.Chat does: 401 with status "error", the

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"time"
 
 	"github.com/outpostchat/outpost/app/model"
 )
@@ -86,10 +87,10 @@ func bodyError(err error) error {
 		return invalidBody("Malformed JSON in request body: unexpected end of input", err)
 	case errors.As(err, &wrongType):
 		if wrongType.Field == "" {
-			return invalidBody(fmt.Sprintf("Request body must be a JSON %s, not %s", jsonKind(wrongType.Type), wrongType.Value), err)
+			return invalidBody(fmt.Sprintf("Request body must be a JSON %s, not %s", JSONKind(wrongType.Type), wrongType.Value), err)
 		}
 		return invalidBody(fmt.Sprintf("Invalid type for '%s': expected %s, got %s",
-			wrongType.Field, jsonKind(wrongType.Type), wrongType.Value), err)
+			wrongType.Field, JSONKind(wrongType.Type), wrongType.Value), err)
 	case errors.As(err, &badTarget):
 		return model.Internal(err)
 	}
@@ -101,10 +102,14 @@ func invalidBody(msg string, cause error) error {
 	return &model.Error{Kind: model.KindInvalid, Code: codeInvalidParams, Message: msg, Cause: cause}
 }
 
-// jsonKind names the JSON type a Go type decodes from.
-func jsonKind(t reflect.Type) string {
+// JSONKind names, for error messages, the JSON type a Go type decodes from; dates are
+// "date" (an ISO string over REST, {"$date"} over DDP).
+func JSONKind(t reflect.Type) string {
 	if t == nil {
 		return "value"
+	}
+	if t == reflect.TypeFor[time.Time]() {
+		return "date"
 	}
 	switch t.Kind() {
 	case reflect.String:

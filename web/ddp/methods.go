@@ -8,9 +8,8 @@ import (
 	"log/slog"
 	"runtime/debug"
 
-	"github.com/outpostchat/outpost/web/rest"
-
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/web/rest"
 )
 
 // MethodFunc implements a DDP method. params are the call's raw EJSON params, all of

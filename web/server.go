@@ -56,7 +56,10 @@ type Config struct {
 	// leaves those routes out.
 	SettingsAdmin rest.SettingsAdmin
 	Authz         rest.Authz
-	Users         rest.Users   // the users.* routes; nil leaves them out
+	Users         rest.Users // the users.* routes; nil leaves them out
+	Presence      rest.Presence
+	Rooms         rest.Rooms
+	Messaging     rest.Messaging
 	DDP           *ddp.Server  // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
 	Logger        *slog.Logger // request and error log; nil discards
 	Version       string       // Outpost's own version (not the Rocket.Chat version it answers as)
@@ -106,6 +109,9 @@ func (s *Server) routes(cfg Config) {
 		SettingsAdmin: cfg.SettingsAdmin,
 		Authz:         cfg.Authz,
 		Users:         cfg.Users,
+		Presence:      cfg.Presence,
+		Rooms:         cfg.Rooms,
+		Messaging:     cfg.Messaging,
 		Logger:        s.log,
 		Version:       cfg.Version,
 		Started:       cfg.Started,

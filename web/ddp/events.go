@@ -128,5 +128,9 @@ func (s *Server) deliver(ev streamhub.Event) {
 		s.Emit(StreamNotifyLogged, "roles-change", roleChangePayload{
 			Type: e.Type, ID: e.RoleID, U: userRef{e.UserID, e.Username, e.Name}, Scope: e.Scope,
 		})
+	case streamhub.PresenceChanged:
+		s.deliverPresence(e)
+	default:
+		s.deliverRooms(ev)
 	}
 }

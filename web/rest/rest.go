@@ -45,6 +45,9 @@ type Deps struct {
 	Accounts      Accounts
 	Users         Users // user management (users.*); nil leaves those routes out
 	Authz         Authz
+	Presence      Presence  // presence and status (users.setStatus…); nil leaves those routes out
+	Rooms         Rooms     // rooms and subscriptions (channels.*, groups.*, im.*, rooms.*…); nil leaves them out
+	Messaging     Messaging // messages (chat.*, *.history…); nil leaves them out
 	Logger        *slog.Logger
 	Version       string    // Outpost's own version, for admins' /api/info once sign-in exists
 	Started       time.Time // process start, likewise
@@ -108,6 +111,15 @@ func (a *api) routes() {
 		a.handle("GET /api/v1/users.getPersonalAccessTokens", a.authed(a.usersGetPATs))
 		a.handle("POST /api/v1/users.logout", a.authed(a.usersLogout))
 		a.handle("POST /api/v1/users.logoutOtherClients", a.authed(a.usersLogoutOtherClients))
+	}
+	if a.Presence != nil {
+		a.presenceRoutes()
+	}
+	if a.Rooms != nil {
+		a.roomRoutes()
+	}
+	if a.Messaging != nil {
+		a.chatRoutes()
 	}
 	if a.Authz == nil || a.SettingsAdmin == nil {
 		return

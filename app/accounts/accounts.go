@@ -58,6 +58,8 @@ type Service struct {
 	// usedSteps refuses a TOTP code's step a second time (replay protection).
 	usedSteps *stepGuard
 	mgmt      management // user management's dependencies and state (users.go)
+	// onUserCreated runs after a user is created (hooks.go).
+	onUserCreated func(ctx context.Context, u model.User) error
 }
 
 // New returns an accounts service.
@@ -137,6 +139,7 @@ func (s *Service) CreateUser(ctx context.Context, actor model.Actor, in NewUser)
 		return model.User{}, model.AsError(err)
 	}
 	s.log.Info("user created", "username", u.Username, "roles", u.Roles, "by", actor.Username)
+	s.userCreated(ctx, u)
 	return u, nil
 }
 

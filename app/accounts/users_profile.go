@@ -61,6 +61,7 @@ func (s *Service) Register(ctx context.Context, in Registration) (map[string]any
 		return nil, err
 	}
 	s.log.Info("user registered", "username", u.Username, "ip", in.IP)
+	s.userCreated(ctx, u)
 	return userDoc(u, viewOwner), nil
 }
 

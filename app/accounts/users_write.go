@@ -21,7 +21,7 @@ type UserCreate struct {
 	Username              string         `json:"username"`
 	Active                *bool          `json:"active"`
 	Roles                 []string       `json:"roles"`
-	JoinDefaultChannels   *bool          `json:"joinDefaultChannels"` // accepted; Outpost has no default channels yet
+	JoinDefaultChannels   *bool          `json:"joinDefaultChannels"` // false: the new user joins no default room
 	RequirePasswordChange bool           `json:"requirePasswordChange"`
 	SendWelcomeEmail      bool           `json:"sendWelcomeEmail"` // accepted; Outpost sends no email yet
 	Verified              bool           `json:"verified"`
@@ -71,6 +71,9 @@ func (s *Service) AddUser(ctx context.Context, actor model.Actor, in UserCreate)
 		return nil, err
 	}
 	s.log.Info("user created", "username", u.Username, "roles", u.Roles, "by", actor.Username)
+	if in.JoinDefaultChannels == nil || *in.JoinDefaultChannels {
+		s.userCreated(ctx, u)
+	}
 	return userDoc(u, viewOwner), nil
 }
 

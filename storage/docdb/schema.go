@@ -60,6 +60,7 @@ var MultiKeys = []MultiKey{
 	{Table: "outpost_users_login_tokens", Collection: Users, Path: "services.resume.loginTokens", Field: "hashedToken"},
 	{Table: "outpost_users_emails", Collection: Users, Path: "emails", Field: "address", Lower: true},
 	{Table: "outpost_users_roles", Collection: Users, Path: "roles"},
+	{Table: "outpost_room_uids", Collection: Rooms, Path: "uids"},
 }
 
 // Schema lists every collection Outpost uses.
@@ -70,20 +71,29 @@ var Schema = []CollectionSpec{
 	{Name: Settings},
 	{Name: Rooms, Indexes: []Index{
 		{Name: "outpost_room_name", Fields: []string{"name"}},
+		{Name: "outpost_room_name_lower", Fields: []string{"lower(name)"}},
+		{Name: "outpost_room_t_name", Fields: []string{"t", "name"}},
+		{Name: "outpost_room_default", Fields: []string{"default", "name"}},
 	}},
 	{Name: Subscriptions,
 		MongoIndexes: []MongoIndex{{Name: "rid_1_u._id_1", Keys: []string{"rid", "u._id"}, Unique: true}},
 		Indexes: []Index{
 			{Name: "outpost_subscription_rid", Fields: []string{"rid"}},
 			{Name: "outpost_subscription_uid", Fields: []string{"u._id"}},
+			{Name: "outpost_subscription_rid_username", Fields: []string{"rid", "u.username"}},
 		}},
 	{Name: Messages, Indexes: []Index{
-		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts"}},
+		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts"}},              // history
+		{Name: "outpost_message_rid_updated", Fields: []string{"rid", "_updatedAt"}}, // chat.syncMessages
+		{Name: "outpost_message_tmid_ts", Fields: []string{"tmid", "ts"}},            // thread replies
+		{Name: "outpost_message_rid_tlm", Fields: []string{"rid", "tlm"}},            // threads list
 	}},
 	{Name: Roles},
 	{Name: Permissions},
 	{Name: Uploads},
-	{Name: Trash},
+	{Name: Trash, Indexes: []Index{
+		{Name: "outpost_trash_collection_deleted", Fields: []string{"__collection__", "_deletedAt"}},
+	}},
 }
 
 // migrations change existing data between versions; each runs once, in order, in its
@@ -107,6 +117,9 @@ func (db *DB) createIndexes(ctx context.Context) error {
 				return fmt.Errorf("docdb: index %s: %w", ix.Name, err)
 			}
 		}
+	}
+	if err := db.createMessageIndexes(ctx); err != nil {
+		return err
 	}
 	for _, mk := range MultiKeys {
 		for _, q := range mk.sql(db.tables[mk.Collection]) {

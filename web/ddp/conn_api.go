@@ -28,6 +28,7 @@ func (c *Conn) Header() http.Header { return c.header }
 func (c *Conn) setUser(actor model.Actor, token string) {
 	old := c.user.Swap(&session{actor: actor, token: token})
 	c.srv.indexUser(c, old.actor.UserID, actor.UserID)
+	c.srv.sessionChanged(c, old.actor.UserID, actor.UserID)
 }
 
 // Close closes the connection with a WebSocket close code and reason, after the

@@ -94,6 +94,7 @@ func (c *Conn) handleMethod(m *inbound) {
 
 // runMethod calls the method and sends result then updated (PROTOCOL.md §1.4).
 func (c *Conn) runMethod(call *Call, params []json.RawMessage) {
+	c.srv.methodActivity(call)
 	ctx := c.srv.baseCtx
 	result, err := c.srv.invoke(ctx, call, params)
 	c.enqueue(c.srv.encodeResult(ctx, call, result, err))

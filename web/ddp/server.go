@@ -96,6 +96,8 @@ type Server struct {
 	streams map[string]*stream
 
 	presence *presence
+	sessions sessionHooks // OnSession and OnActivity (sessions.go)
+	members  *memberCache // rooms of the users reading __my_messages__ (RegisterRoomStreams)
 
 	connMu sync.Mutex
 	conns  map[*Conn]struct{}

@@ -196,6 +196,7 @@ func (s *Server) streamPublication(st *stream) PublicationFunc {
 			}
 			return errNotAllowed
 		}
+		sub.setEvent(eventName)
 		st.add(eventName, sub.conn)
 		sub.OnStop(func() { st.remove(eventName, sub.conn) })
 		if useCollection {

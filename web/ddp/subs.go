@@ -27,6 +27,7 @@ type Sub struct {
 	mu      sync.Mutex
 	stopped bool
 	onStop  []func()
+	event   string // a stream subscription's eventName
 }
 
 // ID returns the client's subscription id.
@@ -90,6 +91,20 @@ func (s *Sub) Stop() {
 	}
 	s.conn.mu.Unlock()
 	s.conn.enqueue(nosubMsg(s.id, nil))
+}
+
+// setEvent records the eventName of a stream subscription.
+func (s *Sub) setEvent(name string) {
+	s.mu.Lock()
+	s.event = name
+	s.mu.Unlock()
+}
+
+// Event returns the eventName of a stream subscription, "" for other publications.
+func (s *Sub) Event() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.event
 }
 
 func (s *Sub) isStopped() bool {

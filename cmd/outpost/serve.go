@@ -17,7 +17,11 @@ import (
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/authz"
+	"github.com/outpostchat/outpost/app/messaging"
+	"github.com/outpostchat/outpost/app/messaging/md"
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/app/presence"
+	"github.com/outpostchat/outpost/app/rooms"
 	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
 	"github.com/outpostchat/outpost/storage"
@@ -59,11 +63,16 @@ func serve(args []string, stderr io.Writer) error {
 	dsrv := ddp.New(ddp.Config{Logger: log.With("svc", "ddp")})
 	ddp.RegisterAccountMethods(dsrv, app.accounts)
 	ddp.RegisterCoreStreams(dsrv)
+	ddp.RegisterPresenceMethods(dsrv, app.presence)
+	ddp.RegisterRoomMethods(dsrv, app.rooms)
+	ddp.RegisterRoomStreams(dsrv, app.rooms)
+	ddp.RegisterChatMethods(dsrv, app.messaging)
 	fwdCtx, stopForwarding := context.WithCancel(context.Background())
 	defer stopForwarding()
 	go dsrv.Forward(fwdCtx, app.hub)
+	app.presence.Start(fwdCtx)
 
-	srv := web.New(web.Config{Settings: app.settings, SettingsAdmin: app.settings, Authz: app.authz, Accounts: app.accounts, Users: app.accounts, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
+	srv := web.New(web.Config{Settings: app.settings, SettingsAdmin: app.settings, Authz: app.authz, Accounts: app.accounts, Users: app.accounts, Presence: app.presence, Rooms: app.rooms, Messaging: app.messaging, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outpost is serving", "version", version, "addr", ln.Addr().String(), "data", cfg.data,
@@ -92,16 +101,21 @@ func serve(args []string, stderr io.Writer) error {
 		log.Warn("in-flight requests cut off", "err", err)
 	}
 	wg.Wait()
+	// Disconnects after this point change nobody's status; the next start resets them.
+	app.presence.Close()
 	return nil // the deferred close checkpoints the store; main then exits 0
 }
 
 // app is the wired services over one open store.
 type app struct {
-	store    *storage.Store
-	hub      *streamhub.Hub
-	settings *settings.Service
-	accounts *accounts.Service
-	authz    *authz.Service
+	store     *storage.Store
+	hub       *streamhub.Hub
+	settings  *settings.Service
+	accounts  *accounts.Service
+	authz     *authz.Service
+	presence  *presence.Service
+	rooms     *rooms.Service
+	messaging *messaging.Service
 }
 
 func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
@@ -129,7 +143,8 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := a.settings.Register(ctx, settings.Core(uniqueID)...); err != nil {
 		return err
 	}
-	if err := a.settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings())...); err != nil {
+	if err := a.settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings(),
+		presence.Settings(), rooms.Settings(), messaging.Settings())...); err != nil {
 		return err
 	}
 	if cfg.rootURL != "" && a.settings.String("Site_Url") != cfg.rootURL {
@@ -146,6 +161,21 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 	a.accounts = accounts.New(docdb.NewUsersStore(a.store.Docs), a.store.Docs, a.settings, log.With("svc", "accounts"))
 	a.accounts.SetPermissions(a.authz)
 	a.accounts.SetEvents(a.hub)
+	a.presence = presence.New(docdb.NewPresenceStore[presence.User](a.store.Docs), a.hub, a.settings, a.authz, log.With("svc", "presence"))
+	if err := a.presence.Reset(ctx); err != nil {
+		return err
+	}
+	a.rooms = rooms.New(docdb.NewRoomsStore(a.store.Docs), docdb.NewSubscriptionsStore(a.store.Docs), docdb.NewUsersStore(a.store.Docs),
+		a.store.Docs, a.hub, a.authz, a.settings, log.With("svc", "rooms"))
+	if err := a.rooms.Seed(ctx); err != nil {
+		return err
+	}
+	a.accounts.SetOnUserCreated(a.rooms.JoinDefaultRooms)
+	a.messaging = messaging.New(a.rooms, docdb.NewMessagesStore(a.store.Docs), a.store.Docs, a.authz, a.settings, a.hub, log.With("svc", "messaging"))
+	a.messaging.SetParser(func(s string) []any { return md.Parse(s, md.Options{}) },
+		func(ast []any, _ string) messaging.Tokens {
+			return messaging.Tokens{Mentions: md.Mentions(ast), Channels: md.Channels(ast), URLs: md.URLs(ast)}
+		})
 	return a.ensureAdmin(ctx, cfg.admin, log)
 }
 

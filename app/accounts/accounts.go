@@ -60,6 +60,8 @@ type Service struct {
 	mgmt      management // user management's dependencies and state (users.go)
 	// onUserCreated runs after a user is created (hooks.go).
 	onUserCreated func(ctx context.Context, u model.User) error
+	// onUserDeleted runs after a user is deleted (hooks.go).
+	onUserDeleted func(ctx context.Context, u model.User) error
 }
 
 // New returns an accounts service.

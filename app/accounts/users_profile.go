@@ -292,7 +292,7 @@ var preferenceKinds = map[string]int{
 	"sidebarViewMode": prefString, "sidebarDisplayAvatar": prefBool, "sidebarGroupByType": prefBool,
 	"muteFocusedConversations": prefBool, "dontAskAgainList": prefObjects, "featuresPreview": prefObjects,
 	"themeAppearence": prefString, "fontSize": prefString, "receiveLoginDetectionEmail": prefBool,
-	"notifyCalendarEvents": prefBool, "idleTimeLimitH": prefNumber, "idleTimeLimitM": prefNumber,
+	"notifyCalendarEvents": prefBool, "idleTimeLimit": prefNumber, "idleTimeLimitH": prefNumber, "idleTimeLimitM": prefNumber,
 	"idleTimeLimitS": prefNumber, "omnichannelTranscriptEmail": prefBool, "omnichannelTranscriptPDF": prefBool,
 	"omnichannelHideConversationAfterClosing": prefBool, "enableMobileRinging": prefBool, "mentionsWithSymbol": prefBool,
 }

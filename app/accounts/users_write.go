@@ -525,6 +525,7 @@ func (s *Service) DeleteUser(ctx context.Context, actor model.Actor, ref UserRef
 		return model.AsError(err)
 	}
 	s.log.Info("user deleted", "username", u.Username, "by", actor.Username)
+	s.userDeleted(ctx, u)
 	s.publish(streamhub.UserTokensRevoked{UserID: u.ID, Hashed: hashesOf(u, func(model.LoginToken) bool { return true }), All: true},
 		streamhub.UserChanged{Action: "removed", ID: u.ID, Username: u.Username})
 	return nil

@@ -213,11 +213,7 @@ func (s *Service) CreateDirect(ctx context.Context, actor model.Actor, usernames
 		return CreatedDirect{}, invalid("error-direct-message-max-user-exceeded",
 			fmt.Sprintf("You cannot add more than %d users, including yourself to a direct message", maxUsers))
 	}
-	display := func(u model.User) string { return cmpOr(u.Name, u.Username) }
-	sorted := slices.Clone(members)
-	slices.SortStableFunc(sorted, func(a, b model.User) int {
-		return strings.Compare(strings.ToLower(display(a)), strings.ToLower(display(b)))
-	})
+	sorted := byDisplayName(members)
 	uids := make([]string, len(members))
 	for i, u := range members {
 		uids[i] = u.ID
@@ -271,11 +267,7 @@ func (s *Service) CreateDirect(ctx context.Context, actor model.Actor, usernames
 				continue
 			}
 			sub := s.newSubscription(*r, u)
-			var ns, fs []string
-			for _, o := range others {
-				ns, fs = append(ns, o.Username), append(fs, display(o))
-			}
-			sub.Name, sub.FName = strings.Join(ns, ", "), strings.Join(fs, ", ")
+			sub.Name, sub.FName = directNames(others)
 			sub.Open = u.ID == me.ID || len(members) > 2
 			if err := s.subs.InsertSubscription(ctx, sub); err != nil {
 				return err
@@ -312,6 +304,26 @@ func (s *Service) directRoom(ctx context.Context, uids []string) (*model.Room, e
 		return nil, err
 	}
 	return &r, nil
+}
+
+// directNames is the name (usernames) and fname (display names) a member's
+// subscription to a direct message takes from the other members.
+func directNames(others []model.User) (name, fname string) {
+	var ns, fs []string
+	for _, o := range others {
+		ns, fs = append(ns, o.Username), append(fs, cmpOr(o.Name, o.Username))
+	}
+	return strings.Join(ns, ", "), strings.Join(fs, ", ")
+}
+
+// byDisplayName sorts users by display name (name, else username), ignoring case, as
+// the members of a direct message are listed.
+func byDisplayName(users []model.User) []model.User {
+	sorted := slices.Clone(users)
+	slices.SortStableFunc(sorted, func(a, b model.User) int {
+		return strings.Compare(strings.ToLower(cmpOr(a.Name, a.Username)), strings.ToLower(cmpOr(b.Name, b.Username)))
+	})
+	return sorted
 }
 
 func cmpOr(a, b string) string {

@@ -236,31 +236,35 @@ func (s *Service) Delete(ctx context.Context, actor model.Actor, rid string) err
 	if !s.authz.Can(ctx, actor, "delete-"+r.T, rid) {
 		return notAllowed()
 	}
-	err = s.write(ctx, func(ctx context.Context, b *batch) error {
-		subs, err := s.subs.SubscriptionsOfRoom(ctx, rid)
-		if err != nil {
-			return err
-		}
-		members := make([]string, len(subs))
-		now := s.stamp()
-		for i, sub := range subs {
-			members[i] = sub.U.ID
-			if _, err := s.subs.DeleteSubscription(ctx, rid, sub.U.ID, now); err != nil {
-				return err
-			}
-			b.add(subRemoved(sub))
-		}
-		if err := s.rooms.DeleteRoomMessages(ctx, rid); err != nil {
-			return err
-		}
-		if err := s.rooms.DeleteRoom(ctx, rid, now); err != nil {
-			return err
-		}
-		b.add(streamhub.RoomChanged{Action: "removed", RID: rid, Room: map[string]string{"_id": rid}, Members: members})
-		return nil
-	})
+	err = s.write(ctx, func(ctx context.Context, b *batch) error { return s.eraseRoom(ctx, b, rid) })
 	if err == nil {
 		s.log.Info("room deleted", "rid", rid, "by", actor.Username)
 	}
 	return err
+}
+
+// eraseRoom deletes a room, its subscriptions (each announced removed to its user) and
+// its messages, keeping the room and the subscriptions in the trash.
+func (s *Service) eraseRoom(ctx context.Context, b *batch, rid string) error {
+	subs, err := s.subs.SubscriptionsOfRoom(ctx, rid)
+	if err != nil {
+		return err
+	}
+	members := make([]string, len(subs))
+	now := s.stamp()
+	for i, sub := range subs {
+		members[i] = sub.U.ID
+		if _, err := s.subs.DeleteSubscription(ctx, rid, sub.U.ID, now); err != nil {
+			return err
+		}
+		b.add(subRemoved(sub))
+	}
+	if err := s.rooms.DeleteRoomMessages(ctx, rid); err != nil {
+		return err
+	}
+	if err := s.rooms.DeleteRoom(ctx, rid, now); err != nil {
+		return err
+	}
+	b.add(streamhub.RoomChanged{Action: "removed", RID: rid, Room: map[string]string{"_id": rid}, Members: members})
+	return nil
 }

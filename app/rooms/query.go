@@ -118,7 +118,12 @@ type MemberFilter struct {
 	OnlineOK bool     // getUsersOfRoom without showAll: only users not offline
 }
 
-// Members pages the members of a room the actor may read, sorted by username.
+// Members pages the active members of a room the actor may read, sorted by username
+// (channels.members, groups.members, im.members, getUsersOfRoom). The room's
+// subscriptions give the member ids and room roles; the users are then read in one
+// query by _id, filtered and paged by the store, so the total is that of the filter.
+// Rocket.Chat's findUsersOfRoom lists active users only, and sorts online users first
+// (statusConnection) when it can; Outpost sorts by username alone.
 func (s *Service) Members(ctx context.Context, actor model.Actor, rid string, f MemberFilter, offset, count int) (Page[Member], error) {
 	r, _, err := s.Access(ctx, actor, rid)
 	if err != nil {
@@ -131,28 +136,31 @@ func (s *Service) Members(ctx context.Context, actor model.Actor, rid string, f 
 	if err != nil {
 		return Page[Member]{}, model.Internal(err)
 	}
-	text := strings.ToLower(f.Text)
-	var out []Member
-	for _, sub := range subs {
-		u, err := s.users.ByID(ctx, sub.U.ID)
-		if errors.Is(err, model.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return Page[Member]{}, model.Internal(err)
-		}
-		status := cmpOr(u.Status, "offline")
-		switch {
-		case text != "" && !strings.Contains(strings.ToLower(u.Username), text) && !strings.Contains(strings.ToLower(u.Name), text):
-			continue
-		case len(f.Status) > 0 && !slices.Contains(f.Status, status):
-			continue
-		case f.OnlineOK && status == "offline":
-			continue
-		}
-		out = append(out, Member{ID: u.ID, Username: u.Username, Name: u.Name, Status: status, StatusText: u.StatusText,
-			UTCOffset: u.UTCOffset, AvatarETag: u.AvatarETag, Roles: sub.Roles, UpdatedAt: u.UpdatedAt})
+	ids := make([]string, len(subs))
+	roles := make(map[string][]string, len(subs))
+	for i, sub := range subs {
+		ids[i], roles[sub.U.ID] = sub.U.ID, sub.Roles
 	}
-	return page(out, offset, count), nil
+	q := model.UserQuery{All: []model.UserCond{{Field: "active", Equals: true}}, Sort: []model.SortField{{Field: "username"}},
+		Offset: max(offset, 0), Limit: max(count, 0)}
+	if f.Text != "" {
+		m := &model.TextMatch{Text: f.Text, Fold: true}
+		q.Any = []model.UserCond{{Field: "username", Match: m}, {Field: "name", Match: m}}
+	}
+	statuses := f.Status
+	if f.OnlineOK && len(statuses) == 0 {
+		statuses = []string{"online", "away", "busy"} // getUsersOfRoom without showAll: not offline
+	}
+	users, total, err := s.users.ListUsersIn(ctx, ids, statuses, q)
+	if err != nil {
+		return Page[Member]{}, model.Internal(err)
+	}
+	out := make([]Member, 0, len(users))
+	for _, u := range users {
+		out = append(out, Member{ID: u.ID, Username: u.Username, Name: u.Name, Status: cmpOr(u.Status, "offline"), StatusText: u.StatusText,
+			UTCOffset: u.UTCOffset, AvatarETag: u.AvatarETag, Roles: roles[u.ID], UpdatedAt: u.UpdatedAt})
+	}
+	return Page[Member]{Items: out, Total: total}, nil
 }
 
 // RoomRole is one member holding room roles, as channels.roles and getRoomRoles list them.

@@ -47,6 +47,9 @@ type RoomStore interface {
 	RoomsRemovedSince(ctx context.Context, since time.Time) (map[string]time.Time, error)
 	Message(ctx context.Context, id string) (model.Message, error)
 	CountMessagesSince(ctx context.Context, rid string, since time.Time) (int64, error)
+	// UpdateRoomSets adds values to array fields ($addToSet) and pulls values from
+	// others ($pull), sets _updatedAt and returns the room after the change.
+	UpdateRoomSets(ctx context.Context, rid string, add, pull map[string]string, at time.Time) (model.Room, error)
 }
 
 // SubscriptionStore keeps rocketchat_subscription (and users.__rooms with it).
@@ -72,6 +75,9 @@ type UserStore interface {
 	// ByUsername finds a user by username ignoring case; model.ErrNotFound if none.
 	ByUsername(ctx context.Context, username string) (model.User, error)
 	ListUsers(ctx context.Context, q model.UserQuery) ([]model.User, int64, error)
+	// ListUsersIn is ListUsers over the users whose _id is one of ids, also keeping
+	// only those whose status ("offline" when unset) is one of statuses, if any.
+	ListUsersIn(ctx context.Context, ids, statuses []string, q model.UserQuery) ([]model.User, int64, error)
 }
 
 // Authorizer checks permissions; authz.Service satisfies it. scope is a room id for

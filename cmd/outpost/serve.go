@@ -171,6 +171,7 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	a.accounts.SetOnUserCreated(a.rooms.JoinDefaultRooms)
+	a.accounts.SetOnUserDeleted(a.rooms.UserDeleted)
 	a.messaging = messaging.New(a.rooms, docdb.NewMessagesStore(a.store.Docs), a.store.Docs, a.authz, a.settings, a.hub, log.With("svc", "messaging"))
 	a.messaging.SetParser(func(s string) []any { return md.Parse(s, md.Options{}) },
 		func(ast []any, _ string) messaging.Tokens {

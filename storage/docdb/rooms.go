@@ -198,3 +198,20 @@ func (s *RoomsStore) Message(ctx context.Context, id string) (model.Message, err
 func (s *RoomsStore) CountMessagesSince(ctx context.Context, rid string, since time.Time) (int64, error) {
 	return s.msgs.Count(ctx, Query{Where: F("rid") + " = ? AND " + F("ts") + " > ?", Args: []any{rid, since.UnixMilli()}})
 }
+
+// UpdateRoomSets adds each value of add to its array field unless present ($addToSet),
+// removes each value of pull from its array field ($pull), sets _updatedAt and returns
+// the room after the change (the muted and unmuted usernames, the uids and usernames of
+// a group direct message); model.ErrNotFound if none.
+func (s *RoomsStore) UpdateRoomSets(ctx context.Context, rid string, add, pull map[string]string, at time.Time) (model.Room, error) {
+	u := U()
+	for _, k := range sortedKeys(add) {
+		u.AddToSet(k, add[k])
+	}
+	for _, k := range sortedKeys(pull) {
+		u.Pull(k, pull[k])
+	}
+	var out model.Room
+	err := s.rooms.UpdateOne(ctx, rid, u.Set("_updatedAt", at), &out)
+	return out, err
+}

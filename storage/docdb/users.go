@@ -2,6 +2,7 @@ package docdb
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -110,6 +111,49 @@ func (s *UsersStore) ListUsers(ctx context.Context, q model.UserQuery) ([]model.
 	}
 	var out []model.User
 	err = s.c.Find(ctx, Query{Where: where, Args: args, Order: order, Offset: q.Offset, Limit: q.Limit}, &out)
+	return out, total, err
+}
+
+// ListUsersIn is ListUsers over the users whose _id is one of ids, found through the
+// _id index in one query whatever their number (the members of a room), keeping only
+// those whose status ("offline" when unset or empty) is one of statuses unless statuses is empty.
+func (s *UsersStore) ListUsersIn(ctx context.Context, ids, statuses []string, q model.UserQuery) ([]model.User, int64, error) {
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	where, args, err := userWhere(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := userOrder(q.Sort)
+	if err != nil {
+		return nil, 0, err
+	}
+	idList, err := json.Marshal(ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	conds := []string{docColumn + "->'_id' IN (SELECT json_quote(value) FROM json_each(?))"}
+	all := []any{string(idList)}
+	if len(statuses) > 0 {
+		list, err := json.Marshal(statuses)
+		if err != nil {
+			return nil, 0, err
+		}
+		conds = append(conds, "coalesce(nullif("+F("status")+", ''), 'offline') IN (SELECT value FROM json_each(?))")
+		all = append(all, string(list))
+	}
+	if where != "" {
+		conds = append(conds, where)
+	}
+	sel := Query{Where: strings.Join(conds, " AND "), Args: append(all, args...)}
+	total, err := s.c.Count(ctx, sel)
+	if err != nil {
+		return nil, 0, err
+	}
+	sel.Order, sel.Offset, sel.Limit = order, q.Offset, q.Limit
+	var out []model.User
+	err = s.c.Find(ctx, sel, &out)
 	return out, total, err
 }
 

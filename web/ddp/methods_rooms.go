@@ -20,8 +20,10 @@ type RoomMethods interface {
 // createDirectMessage, createChannel, createPrivateGroup, getUsersOfRoom, joinRoom,
 // leaveRoom, addUsersToRoom, readMessages, openRoom, hideRoom, toggleFavorite,
 // getRoomRoles, getRoomByTypeAndName, getRoomIdByNameOrId, getRoomNameById,
-// canAccessRoom, saveRoomSettings, subscriptions/get, rooms/get and spotlight.
+// canAccessRoom, saveRoomSettings, subscriptions/get, rooms/get, spotlight,
+// muteUserInRoom, unmuteUserInRoom and browseChannels.
 func RegisterRoomMethods(s *Server, r RoomMethods) {
+	registerRoomExtras(s, r)
 	m := func(name string, fn func(ctx context.Context, a model.Actor, p []json.RawMessage) (any, error)) {
 		s.Method(name, func(ctx context.Context, call *Call, params []json.RawMessage) (any, error) {
 			a := call.Actor()

@@ -39,6 +39,11 @@ type Rooms interface {
 	SaveNotification(ctx context.Context, actor model.Actor, rid string, prefs map[string]any) error
 	SearchRooms(ctx context.Context, actor model.Actor, text string, withJoined bool, offset, count int) (rooms.Page[rooms.RoomItem], error)
 	SearchUsers(ctx context.Context, actor model.Actor, text string, exclude []string, offset, count int) (rooms.Page[rooms.UserItem], error)
+	SetMuted(ctx context.Context, actor model.Actor, rid string, who rooms.Target, mute bool) error
+	DirectWith(ctx context.Context, actor model.Actor, nameOrID string) (model.Room, *model.Subscription, error)
+	AdminRooms(ctx context.Context, actor model.Actor, q rooms.AdminQuery) (rooms.Page[model.Room], error)
+	AdminAutocomplete(ctx context.Context, actor model.Actor, name string) ([]rooms.RoomItem, error)
+	Directory(ctx context.Context, actor model.Actor, q rooms.DirectoryQuery) (rooms.Page[any], error)
 }
 
 // family is one group of room routes: channels.* (public channels), groups.*
@@ -102,6 +107,7 @@ func (a *api) roomRoutes() {
 		a.handle("POST "+p+"delete", a.authed(a.roomDelete(f)))
 	}
 	a.subscriptionRoutes()
+	a.roomExtraRoutes()
 }
 
 // roomBody is every field the room routes read from a JSON body.
@@ -140,9 +146,19 @@ func roomNotFound(f family) error {
 // findRoom resolves the route's room and checks the actor may read it and that it is
 // of the route's type. An unknown room, one the actor may not see and one of another
 // type all answer error-room-not-found, so nothing about private rooms leaks.
+//
+// For direct messages name is a username (or user id): the route serves the actor's
+// direct message with that user, created when missing, as Rocket.Chat's
+// findDirectMessageRoom does; a roomId that is no room is tried as a user too.
 func (a *api) findRoom(r *http.Request, f family, rid, name string) (model.Room, *model.Subscription, error) {
 	if rid == "" && name == "" {
+		if f.t == model.RoomDirect {
+			return model.Room{}, nil, model.Invalid("error-room-param-not-provided", `Query param "roomId" or "username" is required`)
+		}
 		return model.Room{}, nil, model.Invalid("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`)
+	}
+	if f.t == model.RoomDirect {
+		return a.findDirect(r, f, rid, name)
 	}
 	room, sub, err := a.Rooms.Find(r.Context(), actorOf(r), rid, name)
 	if err != nil {
@@ -157,10 +173,41 @@ func (a *api) findRoom(r *http.Request, f family, rid, name string) (model.Room,
 	return room, sub, nil
 }
 
-// queryRoom resolves the room named by the roomId or roomName query parameter.
+// findDirect resolves an im.* or dm.* route's room: by roomId, else the direct
+// message with the user named by username (or by roomId when it is no room).
+func (a *api) findDirect(r *http.Request, f family, rid, username string) (model.Room, *model.Subscription, error) {
+	if rid != "" {
+		room, sub, err := a.Rooms.Find(r.Context(), actorOf(r), rid, "")
+		if err == nil && room.T == model.RoomDirect {
+			return room, sub, nil
+		}
+		if e := model.AsError(err); e != nil && e.Kind != model.KindNotFound && e.Kind != model.KindForbidden {
+			return model.Room{}, nil, err
+		}
+		if username == "" {
+			username = rid // maybe a user's id or username given as roomId
+		}
+	}
+	room, sub, err := a.Rooms.DirectWith(r.Context(), actorOf(r), username)
+	if e := model.AsError(err); e != nil && (e.Kind == model.KindNotFound || e.Kind == model.KindForbidden || e.Code == "error-room-not-found") {
+		return model.Room{}, nil, roomNotFound(f)
+	}
+	return room, sub, err
+}
+
+// nameParam is the query or body parameter naming a route's room besides roomId.
+func (f family) nameParam() string {
+	if f.t == model.RoomDirect {
+		return "username"
+	}
+	return "roomName"
+}
+
+// queryRoom resolves the room named by the roomId or roomName (im: username) query
+// parameter.
 func (a *api) queryRoom(r *http.Request, f family) (model.Room, *model.Subscription, error) {
 	q := r.URL.Query()
-	return a.findRoom(r, f, q.Get("roomId"), q.Get("roomName"))
+	return a.findRoom(r, f, q.Get("roomId"), q.Get(f.nameParam()))
 }
 
 // bodyRoom decodes the body and resolves its room.
@@ -169,7 +216,11 @@ func (a *api) bodyRoom(r *http.Request, f family) (roomBody, model.Room, error) 
 	if err := DecodeJSON(r, &b); err != nil {
 		return b, model.Room{}, err
 	}
-	room, _, err := a.findRoom(r, f, b.RoomID, b.RoomName)
+	name := b.RoomName
+	if f.t == model.RoomDirect {
+		name = b.Username
+	}
+	room, _, err := a.findRoom(r, f, b.RoomID, name)
 	return b, room, err
 }
 

@@ -53,23 +53,12 @@ func (a *api) roomList(f family) handlerFunc {
 		if err != nil {
 			return err
 		}
-		p, err := a.Rooms.ListPublic(r.Context(), actorOf(r), nameFilter(q.Get("query")), offset, count)
+		p, err := a.Rooms.ListPublic(r.Context(), actorOf(r), queryName(q.Get("query")), offset, count)
 		if err != nil {
 			return err
 		}
 		return listPage(w, f.list, p, offset)
 	}
-}
-
-// nameFilter reads the name a list's query={"name":{"$regex":"x"}} parameter asks for,
-// the part of Mongo queries clients send; anything else lists everything.
-func nameFilter(query string) string {
-	_, rest, ok := strings.Cut(query, `"$regex":"`)
-	if !ok {
-		return ""
-	}
-	text, _, _ := strings.Cut(rest, `"`)
-	return text
 }
 
 func (a *api) roomListJoined(f family) handlerFunc {
@@ -79,7 +68,7 @@ func (a *api) roomListJoined(f family) handlerFunc {
 		if err != nil {
 			return err
 		}
-		p, err := a.Rooms.ListJoined(r.Context(), actorOf(r), []string{f.t}, nameFilter(q.Get("query")), offset, count)
+		p, err := a.Rooms.ListJoined(r.Context(), actorOf(r), []string{f.t}, queryName(q.Get("query")), offset, count)
 		if err != nil {
 			return err
 		}

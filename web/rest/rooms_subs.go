@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/app/rooms"
 )
 
 // subscriptionRoutes registers subscriptions.*, rooms.*, directory and spotlight.
@@ -223,42 +224,46 @@ func (a *api) roomsAutocomplete(w http.ResponseWriter, r *http.Request) error {
 	return WriteSuccess(w, map[string]any{"items": p.Items})
 }
 
-// directory lists users or channels (type users|channels, text, offset, count; the
-// older query={"type","text"} parameter too).
+// directory lists users or channels (type users|channels, text, workspace, sort with
+// one field such as {"name":1} or {"usersCount":-1}, offset, count; the older
+// query={"type","text","workspace"} parameter too). As Rocket.Chat's route does, a
+// sort other than 1 is descending, and no sort at all is by name descending.
 func (a *api) directory(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	offset, count, err := pagination(q.Get("offset"), q.Get("count"))
 	if err != nil {
 		return err
 	}
-	typ, text := q.Get("type"), q.Get("text")
+	in := rooms.DirectoryQuery{Type: q.Get("type"), Text: q.Get("text"), Workspace: q.Get("workspace"), Desc: true, Offset: offset, Count: count}
 	if s := q.Get("query"); s != "" {
-		var old struct{ Type, Text string }
+		var old struct{ Type, Text, Workspace string }
 		if json.Unmarshal([]byte(s), &old) != nil {
 			return model.Invalid("error-invalid-query", "Invalid query parameter provided")
 		}
-		typ, text = cmpOrStr(typ, old.Type), cmpOrStr(text, old.Text)
+		in.Type, in.Text, in.Workspace = cmpOrStr(in.Type, old.Type), cmpOrStr(in.Text, old.Text), cmpOrStr(in.Workspace, old.Workspace)
 	}
-	var items any
-	var total int64
-	n := 0
-	switch typ {
-	case "users":
-		p, err := a.Rooms.SearchUsers(r.Context(), actorOf(r), text, nil, offset, count)
+	if s := q.Get("sort"); s != "" {
+		fields, err := parseSortFields(s)
 		if err != nil {
 			return err
 		}
-		items, total, n = p.Items, p.Total, len(p.Items)
-	case "channels", "":
-		p, err := a.Rooms.SearchRooms(r.Context(), actorOf(r), text, false, offset, count)
-		if err != nil {
-			return err
+		if len(fields) > 1 {
+			return model.Invalid("", `This method support only one "sort" parameter`)
 		}
-		items, total, n = p.Items, p.Total, len(p.Items)
+		if len(fields) == 1 {
+			in.SortBy, in.Desc = fields[0].Field, fields[0].Desc
+		}
+	}
+	switch in.Type {
+	case "", "channels", "users":
 	default:
 		return model.Invalid("error-invalid-type", "Invalid type")
 	}
-	return WriteSuccess(w, map[string]any{"result": items, "count": n, "offset": offset, "total": total})
+	p, err := a.Rooms.Directory(r.Context(), actorOf(r), in)
+	if err != nil {
+		return err
+	}
+	return listPage(w, "result", p, offset)
 }
 
 // spotlight searches users and rooms (GET spotlight?query=): "@x" users only, "#x"

@@ -1,13 +1,17 @@
-// Command ddpload measures Outpost's DDP endpoint on loopback against the issue's
-// targets: 10,000 idle authenticated connections under 300 MB of server RSS, 2,000
-// resume logins per second, and password logins bounded only by bcrypt cost 10.
+// Command ddpload measures Outpost on loopback against the issue's targets: 10,000 idle
+// authenticated DDP connections under 300 MB of server RSS, 2,000 resume logins per
+// second, password logins bounded only by bcrypt cost 10; chat delivery and throughput;
+// room history at 1M messages.
 //
 //	ddpload -mode idle -conns 10000 -hold 30s -server-pid PID
 //	ddpload -mode resume -conns 50 -duration 10s
 //	ddpload -mode password -conns 4 -duration 10s
 //	ddpload -mode idle,resume,password      (each mode with its default -conns)
+//	ddpload -preset room500,rooms100 -serve ./outpost
+//	ddpload -mode chat -users 200 -rooms 20 -room-size 10 -rate 100 -duration 20s
+//	ddpload -mode history -serve ./outpost [-data ./outpost-load-1m]
 //
-// Before each mode it logs in over REST (POST /api/v1/login) for a resume token, then:
+// Before each login mode it logs in over REST (POST /api/v1/login) for a resume token, then:
 //
 //   - idle opens -conns WebSockets to ws://ADDR/websocket (-dial-concurrency at a
 //     time), does connect and login {resume} on each, holds them for -hold answering the
@@ -20,6 +24,37 @@
 //     measured here on all CPUs (at least 85% of it counts as bcrypt-bound). Each such
 //     login stores a new token on the user, and the user's resume logins get slower as
 //     they pile up: run resume before password.
+//
+// chat (-users N, -rooms R, -room-size M, -rate, -duration; or -preset room500 and/or
+// rooms100, the issue's two targets) sets up as the admin over REST: users load-0001 …
+// (users.create when users.info does not find them, password -user-password), channels
+// load-room-mM-001 … (channels.create with their members, or channels.invite for members
+// missing from an existing one), then logs every user in once over REST (a few at a
+// time, giving up after 5 failures, well under the server's failed-login limits). It
+// opens one DDP connection per user (login {resume}), subscribes each to
+// stream-room-messages of each of its rooms and waits for every ready. It then sends
+// sendMessage {_id, rid, msg} on an open-loop schedule: message k at k/rate, rooms in
+// turn, each room's members in turn, refusing plans where a user would send more than
+// -max-user-rate (the server's 5/s) in any second. It reports sent, accepted and errors
+// by code, accepted/s, deliveries expected and received, delivery latency (event
+// received − call written, per message and subscribed member) and call round trip
+// percentiles, and the server's RSS (start, peak) and CPU over the run. Targets:
+// room500 p99 delivery < 50 ms with every message accepted and delivered; rooms100 at
+// least 1,000 accepted/s with the last answer within a second of the last send.
+//
+// history seeds a data directory (-data, default ./outpost-load-1m; -history-messages
+// 1,000,000 in -history-rooms 1 room) straight through storage/docdb, not the API: it
+// creates the admin with `outpost admin create`, then inserts the room, the admin's
+// subscription and the messages, and records it in DIR/ddpload.json, so that later runs
+// reuse it. It then starts the server on it and measures GET /api/v1/channels.history
+// ?roomId=…&count=50, the newest 50 and with latest= at the room's middle, -requests
+// times each from -clients concurrent clients after -warmup unmeasured ones, checking
+// every answer. Target: p99 < 5 ms.
+//
+// -serve BINARY starts that Outpost binary (serve --listen 127.0.0.1:0) on -data (chat:
+// by default a fresh temporary directory, removed at the end) with an admin ddpload
+// creates and records in DIR/ddpload.json, measures it, and stops it; without -serve the
+// tool uses the server at -addr as -user (an admin, for chat).
 //
 // The server is found by -server-pid, else by which process listens on -addr's port.
 // ddpload raises its own RLIMIT_NOFILE to the hard limit and warns when the server's
@@ -36,8 +71,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,7 +85,8 @@ import (
 )
 
 // Each mode's -conns when the flag is 0.
-var defaultConns = map[string]int{"idle": 10_000, "resume": 50, "password": 4}
+// chat and history take their connection counts from their own flags.
+var defaultConns = map[string]int{"idle": 10_000, "resume": 50, "password": 4, "chat": 0, "history": 0}
 
 // maxConns bounds -conns.
 const maxConns = 100_000
@@ -67,6 +106,12 @@ type config struct {
 	bcryptTime       time.Duration
 	serverPID        int
 	stdout, stderr   io.Writer
+
+	chat     []chatSpec // the chat mode's runs, in order
+	chatOpt  chatOptions
+	history  historyOptions
+	serveBin string // -serve: start this Outpost binary
+	data     string // -serve: its data directory
 }
 
 func main() {
@@ -95,6 +140,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 
+	srv, seed, err := serveAndSeed(ctx, cfg)
+	if srv != nil {
+		defer srv.stop()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ddpload:", err)
+		return 1
+	}
+	if cfg.user == "" || cfg.password == "" {
+		fmt.Fprintln(stderr, "ddpload: give -user and -password (or ADMIN_USERNAME and ADMIN_PASS), or -serve")
+		return 2
+	}
 	if err := prepare(cfg); err != nil {
 		fmt.Fprintln(stderr, "ddpload:", err)
 		return 1
@@ -102,8 +159,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	var rows []row
 	var notes []string
+	var chats []*chatResult
+	var hist []historyResult
 	failed, busy := false, false
 	for _, mode := range cfg.modes {
+		var rep report
+		switch mode {
+		case "chat":
+			for _, spec := range cfg.chat {
+				r, err := runChat(ctx, cfg, spec, cfg.chatOpt)
+				if err != nil {
+					fmt.Fprintln(stderr, "ddpload: chat:", err)
+					return 1
+				}
+				pass, _, verdict := chatVerdict(r)
+				fmt.Fprintf(stderr, "%s: %d sent, %d accepted, %d/%d deliveries, delivery p99 %s; %s\n",
+					spec.name, r.sent, r.accepted, r.received, r.expected, ms(percentile(r.lat, 99)), verdict)
+				failed = failed || !pass
+				busy = busy || r.cpu.others > busyOthers
+				chats = append(chats, r)
+				if ctx.Err() != nil {
+					break
+				}
+			}
+			continue
+		case "history":
+			rs, err := measureHistory(ctx, cfg, seed, cfg.history)
+			if err != nil {
+				fmt.Fprintln(stderr, "ddpload: history:", err)
+				return 1
+			}
+			for _, r := range rs {
+				failed = failed || !r.pass()
+				busy = busy || r.cpu.others > busyOthers
+			}
+			hist = rs
+			continue
+		}
 		n := cfg.conns
 		if n == 0 {
 			n = defaultConns[mode]
@@ -115,7 +207,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "ddpload:", err)
 			return 1
 		}
-		var rep report
 		switch mode {
 		case "idle":
 			rep = idleReport(runIdle(ctx, cfg, token, n))
@@ -144,12 +235,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintln(stdout)
-	printTable(stdout, rows)
+	if len(rows) > 0 {
+		printTable(stdout, rows)
+	}
+	if len(chats) > 0 {
+		if len(rows) > 0 {
+			fmt.Fprintln(stdout)
+		}
+		printChatTable(stdout, chats)
+		notes = append(notes, chatNotes(chats)...)
+	}
+	if len(hist) > 0 {
+		printHistoryTable(stdout, seed, hist, cfg.history.clients)
+		notes = append(notes, historyNotes(hist)...)
+	}
 	for _, n := range notes {
 		fmt.Fprintln(stdout, "  "+n)
 	}
 	if busy {
 		fmt.Fprintln(stdout, "  note: other processes kept the CPUs busy during the run (see \"other processes\" above): rates are low by that much")
+	}
+	if srv != nil {
+		if !srv.alive() {
+			fmt.Fprintf(stderr, "ddpload: the server died during the run (%v); its log %s ends:\n%s\n", srv.waitErr, srv.logPath, tail(srv.logPath, 30))
+			return 1
+		}
+		if srv.tempDir == "" {
+			fmt.Fprintf(stdout, "  server log: %s\n", srv.logPath)
+		}
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "ddpload: stopped early:", context.Cause(ctx))
@@ -161,28 +274,142 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// serveAndSeed, with -serve, prepares the data directory (history: seeds it; others: a
+// fresh temporary one unless -data), starts the server on it and points cfg at it. For
+// history it returns what was seeded, read from the directory's state file when the
+// server is someone else's.
+func serveAndSeed(ctx context.Context, cfg *config) (*serverProc, *seedInfo, error) {
+	history := slices.Contains(cfg.modes, "history")
+	if cfg.serveBin == "" {
+		if !history {
+			return nil, nil, nil
+		}
+		st, err := readState(cfg.data)
+		if err != nil || st.Seed == nil || !st.Seed.Complete {
+			return nil, nil, fmt.Errorf("history without -serve measures a server already running on a directory ddpload seeded, but %s has no complete seed (%v): "+
+				"run with -serve BINARY to seed it first", cfg.data, err)
+		}
+		if cfg.user == "" {
+			cfg.user, cfg.password = st.AdminUser, st.AdminPassword
+		}
+		return nil, st.Seed, nil
+	}
+	if _, err := raiseFileLimit(); err != nil { // the server inherits it
+		return nil, nil, err
+	}
+	bin, err := exec.LookPath(cfg.serveBin)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-serve: %w", err)
+	}
+	var st *dirState
+	var env []string
+	tempDir := "" // removed with the server
+	switch {
+	case history:
+		if cfg.data == "" {
+			cfg.data = defaultHistoryDir
+		}
+		if st, err = ensureSeeded(ctx, bin, cfg.data, cfg.history, cfg.stderr); err != nil {
+			return nil, nil, err
+		}
+	case cfg.data == "":
+		dir, err := os.MkdirTemp("", "ddpload-") // short: the store's Unix socket lives inside
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.data = dir
+		tempDir = dir
+		st = newAdminState()
+		env = st.adminEnv()
+		if err := writeState(dir, st); err != nil {
+			return nil, nil, err
+		}
+	default:
+		// A kept directory: the admin ddpload made on its first run there.
+		if st, err = readState(cfg.data); errors.Is(err, os.ErrNotExist) {
+			if empty, err := isEmptyDir(cfg.data); err != nil || !empty {
+				return nil, nil, fmt.Errorf("-data %s is not empty and has no %s: give a new directory (or -user and -password of its admin)", cfg.data, stateFile)
+			}
+			if err := os.MkdirAll(cfg.data, 0o700); err != nil {
+				return nil, nil, err
+			}
+			st = newAdminState()
+			if err := writeState(cfg.data, st); err != nil {
+				return nil, nil, err
+			}
+		} else if err != nil {
+			return nil, nil, err
+		}
+		env = st.adminEnv() // creates the admin only on a store without one
+	}
+	if cfg.user == "" {
+		cfg.user, cfg.password = st.AdminUser, st.AdminPassword
+	}
+	logPath := filepath.Join(cfg.data, "ddpload-server.log")
+	srv, err := startServer(ctx, bin, cfg.data, logPath, env)
+	if err != nil {
+		if tempDir != "" {
+			os.RemoveAll(tempDir)
+		}
+		return nil, nil, err
+	}
+	srv.tempDir = tempDir
+	cfg.addr, cfg.serverPID = srv.addr, srv.pid()
+	fmt.Fprintf(cfg.stderr, "ddpload: started %s on %s (pid %d, data %s, log %s)\n", cfg.serveBin, srv.addr, srv.pid(), cfg.data, logPath)
+	return srv, st.Seed, nil
+}
+
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("ddpload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	modes := fs.String("mode", "idle", "comma-separated modes: idle, resume, password (or all)")
+	modes := fs.String("mode", "idle", "comma-separated modes: idle, resume, password (or all), chat, history")
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:3000", "the server's `host:port` (loopback only)")
-	fs.StringVar(&cfg.user, "user", os.Getenv("ADMIN_USERNAME"), "username to log in as (default $ADMIN_USERNAME)")
+	fs.StringVar(&cfg.user, "user", os.Getenv("ADMIN_USERNAME"), "username to log in as, an admin for chat (default $ADMIN_USERNAME)")
 	fs.StringVar(&cfg.password, "password", os.Getenv("ADMIN_PASS"), "its password (default $ADMIN_PASS)")
 	fs.IntVar(&cfg.conns, "conns", 0, "connections; 0 means each mode's default (idle 10000, resume 50, password 4)")
 	fs.DurationVar(&cfg.hold, "hold", 30*time.Second, "idle: how long to hold the connections once up")
-	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "resume, password: how long to call login")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "resume, password: how long to call login; chat: how long to send (default 30s there)")
 	fs.DurationVar(&cfg.establishTimeout, "establish-timeout", 60*time.Second, "idle: give up opening connections after this")
-	fs.IntVar(&cfg.dialConc, "dial-concurrency", 200, "idle: connections being opened at once")
+	fs.IntVar(&cfg.dialConc, "dial-concurrency", 200, "idle, chat: connections being opened at once")
 	fs.IntVar(&cfg.maxCalls, "max-calls", 1_000_000, "resume, password: most login calls per connection")
 	fs.DurationVar(&cfg.bcryptTime, "bcrypt-time", 2*time.Second, "password: how long to measure local bcrypt for")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's `pid`, for its RSS and fd limit (default: whoever listens on -addr)")
 	pidFile := fs.String("server-pidfile", "", "a `file` holding the server's pid (instead of -server-pid)")
+
+	presets := fs.String("preset", "", "chat: comma-separated presets, run in order: room500 (500 users, 1 room of 500, 50 msg/s, 30 s), "+
+		"rooms100 (1000 users, 100 rooms of 10, 1000 msg/s, 30 s); other chat flags given override theirs; implies -mode chat")
+	custom := chatSpec{name: "chat"}
+	fs.IntVar(&custom.users, "users", 100, "chat: users, `N` (load-0001 …), each on its own DDP connection")
+	fs.IntVar(&custom.rooms, "rooms", 10, "chat: channels, `R`")
+	fs.IntVar(&custom.size, "room-size", 10, "chat: members per channel, `M`")
+	fs.Float64Var(&custom.rate, "rate", 50, "chat: messages per second, all users together")
+	fs.StringVar(&cfg.chatOpt.prefix, "prefix", "load-", "chat: prefix of the users' and channels' names")
+	fs.StringVar(&cfg.chatOpt.password, "user-password", "load-password-1234", "chat: the load users' password")
+	fs.DurationVar(&cfg.chatOpt.drain, "drain", 5*time.Second, "chat: after sending, wait at most this for the last answers and deliveries")
+	fs.IntVar(&cfg.chatOpt.maxRate, "max-user-rate", serverUserRate, "chat: most messages one user may be due to send within a second (the server's DDP limit)")
+
+	fs.IntVar(&cfg.history.seed.messages, "history-messages", 1_000_000, "history: messages to seed")
+	fs.IntVar(&cfg.history.seed.rooms, "history-rooms", 1, "history: rooms the messages are spread over")
+	fs.BoolVar(&cfg.history.reseed, "reseed", false, "history: seed the data directory again even if it holds the dataset")
+	fs.IntVar(&cfg.history.requests, "requests", 2000, "history: measured requests per variant")
+	fs.IntVar(&cfg.history.clients, "clients", 4, "history: concurrent REST clients")
+	fs.IntVar(&cfg.history.warmup, "warmup", 100, "history: unmeasured requests per variant before measuring")
+
+	fs.StringVar(&cfg.serveBin, "serve", "", "start this Outpost `binary` on -data (listening on a free loopback port) instead of using -addr; "+
+		"it is stopped at the end")
+	fs.StringVar(&cfg.data, "data", "", "with -serve: the data `directory` (default: history "+defaultHistoryDir+", kept to be reused; other modes a fresh temporary one); "+
+		"without -serve, history reads the seeded rooms from DIR/"+stateFile)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *presets != "" && !set["mode"] {
+		*modes = "chat"
 	}
 	var err error
 	if cfg.modes, err = parseModes(*modes); err != nil {
@@ -192,8 +419,6 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	switch {
-	case cfg.user == "" || cfg.password == "":
-		return nil, errors.New("give -user and -password (or ADMIN_USERNAME and ADMIN_PASS)")
 	case cfg.conns < 0 || cfg.conns > maxConns:
 		return nil, fmt.Errorf("-conns must be between 0 and %d", maxConns)
 	case cfg.dialConc < 1 || cfg.dialConc > 10_000:
@@ -203,6 +428,32 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	case cfg.hold < 0 || cfg.hold > time.Hour, cfg.duration <= 0 || cfg.duration > time.Hour,
 		cfg.establishTimeout <= 0 || cfg.establishTimeout > time.Hour, cfg.bcryptTime <= 0 || cfg.bcryptTime > time.Minute:
 		return nil, errors.New("-hold, -duration and -establish-timeout must be positive and at most an hour, -bcrypt-time at most a minute")
+	case cfg.chatOpt.drain < 0 || cfg.chatOpt.drain > 10*time.Minute:
+		return nil, errors.New("-drain must be between 0 and 10m")
+	case cfg.chatOpt.maxRate < 1:
+		return nil, errors.New("-max-user-rate must be at least 1")
+	case cfg.history.seed.rooms < 1 || cfg.history.seed.messages < cfg.history.seed.rooms || cfg.history.seed.messages > 50_000_000:
+		return nil, errors.New("-history-messages must be between -history-rooms and 50000000, -history-rooms at least 1")
+	case cfg.history.seed.messages/cfg.history.seed.rooms < 100:
+		return nil, errors.New("history: want at least 100 messages per room (a page of 50 before the middle)")
+	case cfg.history.requests < 1 || cfg.history.requests > 10_000_000 || cfg.history.clients < 1 || cfg.history.clients > 1000 || cfg.history.warmup < 0:
+		return nil, errors.New("-requests must be 1 to 10000000, -clients 1 to 1000, -warmup not negative")
+	}
+	if slices.Contains(cfg.modes, "chat") {
+		if cfg.chat, err = chatSpecs(*presets, custom, set, cfg.duration); err != nil {
+			return nil, err
+		}
+		for _, spec := range cfg.chat {
+			if _, err := newChatPlan(spec); err != nil {
+				return nil, fmt.Errorf("%s: %w", spec.name, err)
+			}
+		}
+	}
+	if slices.Contains(cfg.modes, "history") && len(cfg.modes) > 1 {
+		return nil, errors.New("-mode history runs alone: its server runs on the seeded data directory")
+	}
+	if cfg.serveBin == "" && cfg.data == "" && slices.Contains(cfg.modes, "history") {
+		cfg.data = defaultHistoryDir
 	}
 	if *pidFile != "" && cfg.serverPID == 0 {
 		b, err := os.ReadFile(*pidFile)
@@ -216,6 +467,41 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	return cfg, nil
 }
 
+// chatSpecs returns the chat runs: each preset with the chat flags that were given
+// (set) overriding its values, or one run from the flags alone.
+func chatSpecs(presets string, flags chatSpec, set map[string]bool, duration time.Duration) ([]chatSpec, error) {
+	flags.duration = 30 * time.Second
+	if set["duration"] {
+		flags.duration = duration
+	}
+	if presets == "" {
+		return []chatSpec{flags}, nil
+	}
+	specs, err := parsePresets(presets)
+	if err != nil {
+		return nil, err
+	}
+	for i := range specs {
+		s := &specs[i]
+		if set["users"] {
+			s.users = flags.users
+		}
+		if set["rooms"] {
+			s.rooms = flags.rooms
+		}
+		if set["room-size"] {
+			s.size = flags.size
+		}
+		if set["rate"] {
+			s.rate = flags.rate
+		}
+		if set["duration"] {
+			s.duration = flags.duration
+		}
+	}
+	return specs, nil
+}
+
 // parseModes reads -mode: a comma-separated list in any order, run in the order given;
 // "all" is idle,resume,password.
 func parseModes(s string) ([]string, error) {
@@ -227,7 +513,7 @@ func parseModes(s string) ([]string, error) {
 	for m := range strings.SplitSeq(s, ",") {
 		m = strings.TrimSpace(m)
 		if _, ok := defaultConns[m]; !ok {
-			return nil, fmt.Errorf("-mode: unknown mode %q (want idle, resume, password or all)", m)
+			return nil, fmt.Errorf("-mode: unknown mode %q (want idle, resume, password, all, chat or history)", m)
 		}
 		if !seen[m] {
 			seen[m] = true
@@ -248,6 +534,16 @@ func (c *config) budget() time.Duration {
 			d += perConnSetupLimit + c.duration + 15*time.Second
 		case "password":
 			d += c.bcryptTime + perConnSetupLimit + c.duration + 15*time.Second
+		case "chat":
+			for _, s := range c.chat {
+				// users.create and a REST login each cost the server a bcrypt (~70 ms
+				// of a core here), then connections, sending and the drain.
+				d += 2*time.Minute + time.Duration(s.users)*150*time.Millisecond + s.duration + c.chatOpt.drain
+			}
+		case "history":
+			// Seeding runs at a few thousand messages a second.
+			d += 5*time.Minute + time.Duration(c.history.seed.messages)*time.Millisecond +
+				time.Duration(2*(c.history.requests+c.history.warmup))*50*time.Millisecond/time.Duration(c.history.clients)
 		}
 	}
 	return d
@@ -260,6 +556,9 @@ func prepare(cfg *config) error {
 		if cfg.conns == 0 {
 			need = max(need, defaultConns[m])
 		}
+	}
+	for _, s := range cfg.chat {
+		need = max(need, s.users)
 	}
 	need += 64 // stdio, the REST client, slack
 	limit, err := raiseFileLimit()

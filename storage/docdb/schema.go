@@ -83,6 +83,9 @@ var Schema = []CollectionSpec{
 			{Name: "outpost_subscription_rid_username", Fields: []string{"rid", "u.username"}},
 		}},
 	{Name: Messages, Indexes: []Index{
+			// Covers a send's "alert every other member" update and the room's member ids,
+			// so neither parses a member's subscription document unless it changes.
+			{Name: "outpost_subscription_rid_alert_open_uid", Fields: []string{"rid", "alert", "open", "u._id"}},
 		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts"}},              // history
 		{Name: "outpost_message_rid_updated", Fields: []string{"rid", "_updatedAt"}}, // chat.syncMessages
 		{Name: "outpost_message_tmid_ts", Fields: []string{"tmid", "ts"}},            // thread replies

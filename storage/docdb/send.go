@@ -65,7 +65,7 @@ func (s *MessagesStore) UpdateSubscriptions(ctx context.Context, rid string, onl
 		out = out[:0]
 		h := registerUpdate(u)
 		defer releaseUpdate(h)
-		rows, err := txFrom(ctx).conn.QueryContext(ctx, `UPDATE "`+s.subs.table+`" SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+where+` RETURNING `+docColumn, append([]any{h}, args...)...)
+		rows, err := txFrom(ctx).conn.QueryContext(ctx, `UPDATE "`+s.subs.table+`" INDEXED BY outpost_subscription_rid_alert_open_uid SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+where+` RETURNING `+docColumn, append([]any{h}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func SubscriptionsWhere(rid string, only, except []string, set map[string]any, s
 
 // MemberIDs returns the user ids of the room's subscriptions.
 func (s *MessagesStore) MemberIDs(ctx context.Context, rid string) ([]string, error) {
-	rows, err := s.db.reader(ctx).QueryContext(ctx, `SELECT `+F("u._id")+` FROM "`+s.subs.table+`" WHERE `+F("rid")+` = ?`, rid)
+	rows, err := s.db.reader(ctx).QueryContext(ctx, `SELECT `+F("u._id")+` FROM "`+s.subs.table+`" INDEXED BY outpost_subscription_rid_alert_open_uid WHERE `+F("rid")+` = ?`, rid)
 	if err != nil {
 		return nil, err
 	}

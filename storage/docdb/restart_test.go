@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -268,5 +269,41 @@ func TestConcurrentWritersBothFaces(t *testing.T) {
 	mustNoErr(t, err)
 	if touched != ferretOps {
 		t.Errorf("%d of FerretDB's updates visible, want %d", touched, ferretOps)
+	}
+}
+
+// TestMultiKeyFilledOnce: a side table is filled from the documents when it is created;
+// later starts leave it to its triggers instead of reading the whole collection again
+// (a start over a million messages must not parse them all).
+func TestMultiKeyFilledOnce(t *testing.T) {
+	t.Parallel()
+	dir, err := mkShortTemp(t)
+	mustNoErr(t, err)
+	ctx := context.Background()
+	s1, err := openAt(t, dir)
+	mustNoErr(t, err)
+	mustNoErr(t, s1.Docs.Collection(docdb.Users).Insert(ctx, model.User{ID: "U1", Username: "ann", Roles: []string{"user"}}))
+	closeStore(t, s1)
+
+	// Empty the side table behind the store's back: only a refill could bring the row back.
+	w, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "db", docdb.FileName))
+	mustNoErr(t, err)
+	_, err = w.Exec(`DELETE FROM outpost_users_roles`)
+	mustNoErr(t, err)
+	mustNoErr(t, w.Close())
+
+	s2, err := openAt(t, dir)
+	mustNoErr(t, err)
+	t.Cleanup(func() { closeStore(t, s2) })
+	var n int
+	mustNoErr(t, rawDB(t, s2).QueryRow(`SELECT count(*) FROM outpost_users_roles`).Scan(&n))
+	if n != 0 {
+		t.Errorf("the existing side table was refilled at start (%d rows)", n)
+	}
+	// Its triggers still work.
+	mustNoErr(t, s2.Docs.Collection(docdb.Users).Insert(ctx, model.User{ID: "U2", Username: "bob", Roles: []string{"user"}}))
+	mustNoErr(t, rawDB(t, s2).QueryRow(`SELECT count(*) FROM outpost_users_roles WHERE id = 'U2'`).Scan(&n))
+	if n != 1 {
+		t.Errorf("a new user's role is missing from the side table")
 	}
 }

@@ -81,11 +81,11 @@ var Schema = []CollectionSpec{
 			{Name: "outpost_subscription_rid", Fields: []string{"rid"}},
 			{Name: "outpost_subscription_uid", Fields: []string{"u._id"}},
 			{Name: "outpost_subscription_rid_username", Fields: []string{"rid", "u.username"}},
-		}},
-	{Name: Messages, Indexes: []Index{
 			// Covers a send's "alert every other member" update and the room's member ids,
 			// so neither parses a member's subscription document unless it changes.
 			{Name: "outpost_subscription_rid_alert_open_uid", Fields: []string{"rid", "alert", "open", "u._id"}},
+		}},
+	{Name: Messages, Indexes: []Index{
 		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts"}},              // history
 		{Name: "outpost_message_rid_updated", Fields: []string{"rid", "_updatedAt"}}, // chat.syncMessages
 		{Name: "outpost_message_tmid_ts", Fields: []string{"tmid", "ts"}},            // thread replies
@@ -125,7 +125,13 @@ func (db *DB) createIndexes(ctx context.Context) error {
 		return err
 	}
 	for _, mk := range MultiKeys {
-		for _, q := range mk.sql(db.tables[mk.Collection]) {
+		// A new side table is filled from the documents once; from then on the
+		// triggers keep it, so a start does not read a whole (maybe huge) collection.
+		var exists int
+		if err := db.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, mk.Table).Scan(&exists); err != nil {
+			return fmt.Errorf("docdb: multikey %s: %w", mk.Table, err)
+		}
+		for _, q := range mk.sql(db.tables[mk.Collection], exists == 0) {
 			if _, err := db.writer.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("docdb: multikey %s: %w", mk.Table, err)
 			}
@@ -135,9 +141,9 @@ func (db *DB) createIndexes(ctx context.Context) error {
 }
 
 // sql returns the statements that create the side table, (re)create its triggers, so
-// they always match this code, and fill it from the existing documents; each start
-// runs them, and each is idempotent.
-func (mk MultiKey) sql(table string) []string {
+// they always match this code, and, with fill, fill it from the existing documents;
+// each start runs them, and each is idempotent.
+func (mk MultiKey) sql(table string, fill bool) []string {
 	if !strings.HasPrefix(mk.Table, "outpost_") {
 		panic("docdb: multikey table without outpost_ prefix: " + mk.Table)
 	}
@@ -150,7 +156,7 @@ func (mk MultiKey) sql(table string) []string {
 	if mk.Lower {
 		key = "lower(" + key + ")"
 	}
-	fill := func(row string) string {
+	fillAll := func(row string) string {
 		return fmt.Sprintf(`INSERT OR IGNORE INTO %[1]s (key, id) SELECT %[2]s, %[3]s.%[4]s->>'$._id' FROM json_each(%[3]s.%[4]s, '$.%[5]s') e WHERE %[2]s IS NOT NULL;`,
 			mk.Table, key, row, docColumn, mk.Path)
 	}
@@ -164,7 +170,7 @@ func (mk MultiKey) sql(table string) []string {
 		return fmt.Sprintf(`DELETE FROM %s WHERE id = %s.%s->>'$._id';`, mk.Table, row, docColumn)
 	}
 	t := fmt.Sprintf("%q", table)
-	return []string{
+	stmts := []string{
 		`CREATE TABLE IF NOT EXISTS ` + mk.Table + ` (key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID`,
 		`CREATE INDEX IF NOT EXISTS ` + mk.Table + `_id ON ` + mk.Table + ` (id)`,
 		`DROP TRIGGER IF EXISTS ` + mk.Table + `_insert`,
@@ -173,8 +179,11 @@ func (mk MultiKey) sql(table string) []string {
 		`CREATE TRIGGER ` + mk.Table + `_update AFTER UPDATE ON ` + t + ` BEGIN ` + clear("OLD") + fillOne("NEW") + ` END`,
 		`DROP TRIGGER IF EXISTS ` + mk.Table + `_delete`,
 		`CREATE TRIGGER ` + mk.Table + `_delete AFTER DELETE ON ` + t + ` BEGIN ` + clear("OLD") + ` END`,
-		strings.Replace(fill(t), "FROM json_each", "FROM "+t+", json_each", 1),
 	}
+	if fill {
+		stmts = append(stmts, strings.Replace(fillAll(t), "FROM json_each", "FROM "+t+", json_each", 1))
+	}
+	return stmts
 }
 
 // InMultiKey is the condition "the document's _id is among those whose array at mk

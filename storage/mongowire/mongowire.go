@@ -60,7 +60,10 @@ func Start(cfg Config) (*Server, error) {
 		Listener:  ferretdb.ListenerConfig{Unix: cfg.Socket, TCP: cfg.TCP},
 		Logger:    slog.New(errorsOnly{cfg.Logger.Handler()}),
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir,
+		// Immediate transactions take the write lock when they begin, waiting up to
+		// FerretDB's busy_timeout; a deferred one that reads and then writes fails at
+		// once with SQLITE_BUSY when Outpost's writer committed in between.
+		SQLiteURL: "file:" + dir + "?_txlock=immediate",
 	})
 	newMu.Unlock()
 	if err != nil {

@@ -40,6 +40,7 @@ type Store interface {
 	MessageStore
 	FanoutStore
 	LookupStore
+	ExtraStore
 }
 
 // MessageStore keeps rocketchat_message and its deleted documents. Its methods take
@@ -242,6 +243,10 @@ func Settings() []model.Setting {
 			Group: "General", Section: "Unread_Count", I18nLabel: "Unread_Count", Values: unread},
 		{ID: "Unread_Count_DM", Type: model.SettingSelect, PackageValue: "all_messages", Public: true,
 			Group: "General", Section: "Unread_Count", I18nLabel: "Unread_Count_DM", Values: unread},
+		b("Message_AllowPinning", true),
+		b("Message_AllowStarring", true),
+		{ID: "UI_Use_Real_Name", Type: model.SettingBoolean, PackageValue: false, Public: true,
+			Group: "Layout", Section: "User_Interface", I18nLabel: "UI_Use_Real_Name"},
 	}
 }
 

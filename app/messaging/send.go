@@ -53,6 +53,12 @@ func (s *Service) Send(ctx context.Context, actor model.Actor, in SendInput) (mo
 	if jsLength(in.Msg) > int(s.config.Int("Message_MaxAllowedSize")) {
 		return model.Message{}, model.Invalid("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize")
 	}
+	if err := validateAttachments(in.Attachments, int(s.config.Int("Message_MaxAllowedSize"))); err != nil {
+		return model.Message{}, err
+	}
+	if in.Avatar != "" && !validAvatar(in.Avatar) {
+		return model.Message{}, &model.Error{Kind: model.KindInvalid, Message: "Invalid href value provided", Details: map[string]any{"field": "avatar"}}
+	}
 	if in.ID != "" && (len(in.ID) > 64 || !validID(in.ID)) {
 		return model.Message{}, model.Invalid("error-invalid-message-id", "Invalid message id")
 	}

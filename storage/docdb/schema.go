@@ -61,6 +61,7 @@ var MultiKeys = []MultiKey{
 	{Table: "outpost_users_emails", Collection: Users, Path: "emails", Field: "address", Lower: true},
 	{Table: "outpost_users_roles", Collection: Users, Path: "roles"},
 	{Table: "outpost_room_uids", Collection: Rooms, Path: "uids"},
+	{Table: messageMentionsTable, Collection: Messages, Path: "mentions", Field: "_id"}, // chat.getMentionedMessages
 }
 
 // Schema lists every collection Outpost uses.
@@ -86,10 +87,12 @@ var Schema = []CollectionSpec{
 			{Name: "outpost_subscription_rid_alert_open_uid", Fields: []string{"rid", "alert", "open", "u._id"}},
 		}},
 	{Name: Messages, Indexes: []Index{
-		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts"}},              // history
-		{Name: "outpost_message_rid_updated", Fields: []string{"rid", "_updatedAt"}}, // chat.syncMessages
-		{Name: "outpost_message_tmid_ts", Fields: []string{"tmid", "ts"}},            // thread replies
-		{Name: "outpost_message_rid_tlm", Fields: []string{"rid", "tlm"}},            // threads list
+		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts"}},                  // history
+		{Name: "outpost_message_rid_updated", Fields: []string{"rid", "_updatedAt"}},     // chat.syncMessages
+		{Name: "outpost_message_tmid_ts", Fields: []string{"tmid", "ts"}},                // thread replies
+		{Name: "outpost_message_rid_tlm", Fields: []string{"rid", "tlm"}},                // threads list
+		{Name: "outpost_message_rid_pinned_ts", Fields: []string{"rid", "pinned", "ts"}}, // chat.getPinnedMessages
+		{Name: "outpost_message_rid_starred", Fields: []string{"rid", "starred"}},        // chat.getStarredMessages
 	}},
 	{Name: Roles},
 	{Name: Permissions},
@@ -97,6 +100,7 @@ var Schema = []CollectionSpec{
 	{Name: Trash, Indexes: []Index{
 		{Name: "outpost_trash_collection_deleted", Fields: []string{"__collection__", "_deletedAt"}},
 	}},
+	{Name: ModerationReports}, // chat.reportMessage
 }
 
 // migrations change existing data between versions; each runs once, in order, in its

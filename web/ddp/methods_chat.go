@@ -35,8 +35,9 @@ var sendMessageKeys = map[string]bool{
 
 // RegisterChatMethods adds sendMessage, updateMessage, deleteMessage, getSingleMessage,
 // loadHistory, loadNextMessages, loadSurroundingMessages, loadMissedMessages and
-// getThreadMessages.
+// getThreadMessages; and when m is a ChatExtras too, the methods of registerChatExtras.
 func RegisterChatMethods(s *Server, m Chat) {
+	registerChatExtras(s, m)
 	s.Method("sendMessage", func(ctx context.Context, call *Call, params []json.RawMessage) (any, error) {
 		var raw map[string]json.RawMessage
 		if err := Param(params, 0, &raw); err != nil {

@@ -41,6 +41,7 @@ func (a *api) chatRoutes() {
 	a.handle("GET /api/v1/chat.syncThreadMessages", a.authed(a.chatSyncThreadMessages))
 	a.handle("GET /api/v1/chat.getThreadsList", a.authed(a.chatGetThreadsList))
 	a.handle("GET /api/v1/chat.search", a.authed(a.chatSearch))
+	a.chatExtraRoutes()
 	for _, prefix := range []string{"channels", "groups", "im", "dm"} {
 		a.handle("GET /api/v1/"+prefix+".history", a.authed(a.roomHistory))
 		a.handle("GET /api/v1/"+prefix+".messages", a.authed(a.roomMessages))

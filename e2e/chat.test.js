@@ -119,7 +119,7 @@ async function simple(user) {
 }
 
 describe('@rocket.chat/sdk 1.0.0-alpha.42 (the mobile app) in a channel', () => {
-  test('a message reaches the other member live; a mention raises unread and notifies; reading clears it', { timeout: 30_000 }, logged(server, async () => {
+  test('a message reaches the other member live; a mention raises unread and notifies; reading clears it; reactions and edits arrive', { timeout: 30_000 }, logged(server, async () => {
     const { channel } = await api('POST', 'channels.create', adminAuth, { name: 'e2e-camp', members: [bob.username] });
     const rid = channel._id;
     assert.equal(channel.t, 'c');
@@ -174,6 +174,15 @@ describe('@rocket.chat/sdk 1.0.0-alpha.42 (the mobile app) in a channel', () => 
       assert.equal(own.msg, 'from the phone');
       const history = await api('GET', `channels.history?roomId=${rid}&count=50`, adminAuth);
       assert.deepEqual(history.messages.slice(0, 3).map((m) => m.msg), ['from the phone', `@${bob.username} the tents are up`, 'hello camp']);
+
+      // A reaction and an edit (the sdk's REST helpers) arrive as updates of the same message.
+      await within(WAIT, rc.setReaction(':tent:', sent.message._id), 'sdk setReaction');
+      const reacted = await messages.waitFor((m) => m._id === sent.message._id && m.reactions && m.reactions[':tent:'], 'the reaction arriving');
+      assert.deepEqual(reacted.reactions[':tent:'].usernames, [bob.username]);
+      await within(WAIT, rc.editMessage({ ...own, msg: 'from the phone (edited)' }), 'sdk editMessage');
+      const edited = await messages.waitFor((m) => m._id === own._id && m.editedAt, 'the edit arriving');
+      assert.equal(edited.msg, 'from the phone (edited)');
+      assert.equal(edited.editedBy.username, bob.username);
     } finally {
       await closeSdk(rc);
     }

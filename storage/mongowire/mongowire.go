@@ -57,9 +57,9 @@ func Start(cfg Config) (*Server, error) {
 	}
 	newMu.Lock() // ferretdb.New writes a package-level variable
 	fdb, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{Unix: cfg.Socket, TCP: cfg.TCP},
-		Logger:    slog.New(errorsOnly{cfg.Logger.Handler()}),
-		Handler:   "sqlite",
+		Listener: ferretdb.ListenerConfig{Unix: cfg.Socket, TCP: cfg.TCP},
+		Logger:   slog.New(errorsOnly{cfg.Logger.Handler()}),
+		Handler:  "sqlite",
 		// Immediate transactions take the write lock when they begin, waiting up to
 		// FerretDB's busy_timeout; a deferred one that reads and then writes fails at
 		// once with SQLITE_BUSY when Outpost's writer committed in between.

@@ -23,6 +23,11 @@ var _ messaging.Store = (*docdb.MessagesStore)(nil)
 // any user, other rooms only by their members.
 type storeRooms struct{ db *docdb.DB }
 
+// DirectWith finds no direct message: the stand-in creates none.
+func (r storeRooms) DirectWith(context.Context, model.Actor, string) (model.Room, *model.Subscription, error) {
+	return model.Room{}, nil, model.Invalid("error-room-not-found", "no direct message")
+}
+
 func (r storeRooms) Access(ctx context.Context, actor model.Actor, rid string) (model.Room, *model.Subscription, error) {
 	var room model.Room
 	if err := r.db.Collection(docdb.Rooms).FindOne(ctx, docdb.ByID(rid), &room); err != nil {

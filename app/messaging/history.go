@@ -35,39 +35,48 @@ type HistoryResult struct {
 // History lists a room's messages for a reader of the room (Rocket.Chat's
 // getChannelHistory).
 func (s *Service) History(ctx context.Context, actor model.Actor, in HistoryInput) (HistoryResult, error) {
-	if _, _, err := s.access(ctx, actor, in.RID); err != nil {
-		return HistoryResult{}, err
+	res, _, err := s.historyPage(ctx, actor, in)
+	return res, err
+}
+
+// historyPage is History; it also returns the room's hidden system message types.
+func (s *Service) historyPage(ctx context.Context, actor model.Actor, in HistoryInput) (HistoryResult, []string, error) {
+	room, _, err := s.access(ctx, actor, in.RID)
+	if err != nil {
+		return HistoryResult{}, nil, err
 	}
+	hidden := s.hiddenTypes(room)
 	latest := in.Latest
 	if latest == nil {
 		now := s.now().UTC()
 		latest = &now
 	}
 	q := HistoryQuery{RID: in.RID, Latest: latest, Oldest: in.Oldest, Inclusive: in.Inclusive,
-		ShowThreadMessages: in.ShowThreadMessages, Offset: in.Offset, Limit: page(in.Count, 20)}
+		ShowThreadMessages: in.ShowThreadMessages, Offset: in.Offset, Limit: page(in.Count, 20), Hidden: hidden}
 	msgs, err := s.history(ctx, q)
 	if err != nil {
-		return HistoryResult{}, model.Internal(err)
+		return HistoryResult{}, nil, model.Internal(err)
 	}
 	res := HistoryResult{Messages: nonNil(msgs)}
 	if in.Unreads {
-		first, n, err := s.unreadBefore(ctx, in.RID, in.Oldest, msgs, in.ShowThreadMessages)
+		first, n, err := s.unreadBefore(ctx, in.RID, in.Oldest, msgs, in.ShowThreadMessages, hidden)
 		if err != nil {
-			return HistoryResult{}, err
+			return HistoryResult{}, nil, err
 		}
 		res.FirstUnread, res.UnreadNotLoaded = first, &n
 	}
-	return res, nil
+	return res, hidden, nil
 }
 
 // unreadBefore finds the first unread message after since that the page msgs (newest
-// first) does not hold, and how many such messages there are.
-func (s *Service) unreadBefore(ctx context.Context, rid string, since *time.Time, msgs []model.Message, threads bool) (*model.Message, int64, error) {
+// first) does not hold, and how many such messages there are; hidden types are not
+// counted.
+func (s *Service) unreadBefore(ctx context.Context, rid string, since *time.Time, msgs []model.Message, threads bool, hidden []string) (*model.Message, int64, error) {
 	if since == nil || len(msgs) == 0 || !msgs[len(msgs)-1].Ts.After(*since) {
 		return nil, 0, nil
 	}
 	oldest := msgs[len(msgs)-1].Ts
-	q := HistoryQuery{RID: rid, Oldest: since, Latest: &oldest, ShowThreadMessages: threads, Asc: true, Limit: 1}
+	q := HistoryQuery{RID: rid, Oldest: since, Latest: &oldest, ShowThreadMessages: threads, Asc: true, Limit: 1, Hidden: hidden}
 	first, err := s.history(ctx, q)
 	if err != nil {
 		return nil, 0, model.Internal(err)
@@ -92,15 +101,16 @@ type LoadHistoryResult struct {
 
 // LoadHistory is DDP loadHistory(rid, end, limit, ls, showThreadMessages): limit
 // messages before end (default now), newest first; when ls is given, the first unread
-// message after ls that the page misses and how many there are.
+// message after ls that the page misses and how many there are. The room's hidden
+// system message types are left out, as with History.
 func (s *Service) LoadHistory(ctx context.Context, actor model.Actor, rid string, end *time.Time, limit int, ls *time.Time, showThreads bool) (LoadHistoryResult, error) {
-	h, err := s.History(ctx, actor, HistoryInput{RID: rid, Latest: end, Count: limit, ShowThreadMessages: showThreads})
+	h, hidden, err := s.historyPage(ctx, actor, HistoryInput{RID: rid, Latest: end, Count: limit, ShowThreadMessages: showThreads})
 	if err != nil {
 		return LoadHistoryResult{}, err
 	}
 	res := LoadHistoryResult{Messages: h.Messages}
 	if ls != nil {
-		res.FirstUnread, res.UnreadNotLoaded, err = s.unreadBefore(ctx, rid, ls, h.Messages, showThreads)
+		res.FirstUnread, res.UnreadNotLoaded, err = s.unreadBefore(ctx, rid, ls, h.Messages, showThreads, hidden)
 	}
 	return res, err
 }

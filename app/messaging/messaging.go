@@ -19,6 +19,9 @@ type Rooms interface {
 	// Access returns the room and the actor's subscription (nil when none) if the actor may read
 	// the room; NotFound("error-invalid-room") for an unknown room, Forbidden("error-not-allowed") otherwise.
 	Access(ctx context.Context, actor model.Actor, rid string) (model.Room, *model.Subscription, error)
+	// DirectWith returns the direct message between the actor and the user named by
+	// _id or username, creating it when missing (rooms.Service.DirectWith).
+	DirectWith(ctx context.Context, actor model.Actor, nameOrID string) (model.Room, *model.Subscription, error)
 }
 
 // Authz answers permission checks; authz.Service satisfies it. scope is a room id for
@@ -32,6 +35,8 @@ type Config interface {
 	Bool(id string) bool
 	Int(id string) int64
 	String(id string) string
+	// Get returns a setting, for values of other types (Hide_System_Messages' list).
+	Get(id string) (model.Setting, bool)
 }
 
 // Store is what messaging keeps: messages (and their trash), plus the message-driven
@@ -41,6 +46,8 @@ type Store interface {
 	FanoutStore
 	LookupStore
 	ExtraStore
+	CleanStore
+	FileStore
 }
 
 // MessageStore keeps rocketchat_message and its deleted documents. Its methods take
@@ -65,9 +72,9 @@ type MessageStore interface {
 	// lastMessage (not hidden, not a system message, not a thread-only reply), nil if none.
 	LastVisibleMessage(ctx context.Context, rid string) (*model.Message, error)
 	// History lists a room's visible messages (see HistoryQuery for the parameters).
-	History(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads, asc bool, offset, limit int) ([]model.Message, error)
+	History(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads, asc bool, offset, limit int, hidden []string) ([]model.Message, error)
 	// CountHistory counts what History would list without offset and limit.
-	CountHistory(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads bool) (int64, error)
+	CountHistory(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads bool, hidden []string) (int64, error)
 	// Changed lists a room's messages (hidden ones too) by _updatedAt (see ChangeQuery).
 	Changed(ctx context.Context, rid, tmid string, after, before *time.Time, desc bool, offset, limit int) ([]model.Message, error)
 	// Deleted lists a room's deleted messages by _deletedAt (see ChangeQuery): their ids
@@ -113,7 +120,8 @@ type LookupStore interface {
 
 // HistoryQuery selects a room's visible messages (not _hidden): ts before Latest and
 // after Oldest (either may be nil; Inclusive makes both bounds inclusive), thread
-// replies only with tshow unless ShowThreadMessages, newest first unless Asc.
+// replies only with tshow unless ShowThreadMessages, newest first unless Asc; messages
+// whose t is one of Hidden (the room's hidden system message types) are left out.
 type HistoryQuery struct {
 	RID                string
 	Latest, Oldest     *time.Time
@@ -121,6 +129,7 @@ type HistoryQuery struct {
 	ShowThreadMessages bool
 	Asc                bool
 	Offset, Limit      int
+	Hidden             []string
 }
 
 // ChangeQuery selects by _updatedAt (or _deletedAt): after After, before Before (both
@@ -247,6 +256,7 @@ func Settings() []model.Setting {
 		b("Message_AllowStarring", true),
 		{ID: "UI_Use_Real_Name", Type: model.SettingBoolean, PackageValue: false, Public: true,
 			Group: "Layout", Section: "User_Interface", I18nLabel: "UI_Use_Real_Name"},
+		hiddenSetting(),
 	}
 }
 
@@ -282,11 +292,11 @@ func (s *Service) message(ctx context.Context, id, code, text string) (model.Mes
 // The store's methods take plain values; these helpers pass the query structs.
 
 func (s *Service) history(ctx context.Context, q HistoryQuery) ([]model.Message, error) {
-	return s.store.History(ctx, q.RID, q.Latest, q.Oldest, q.Inclusive, q.ShowThreadMessages, q.Asc, q.Offset, q.Limit)
+	return s.store.History(ctx, q.RID, q.Latest, q.Oldest, q.Inclusive, q.ShowThreadMessages, q.Asc, q.Offset, q.Limit, q.Hidden)
 }
 
 func (s *Service) countHistory(ctx context.Context, q HistoryQuery) (int64, error) {
-	return s.store.CountHistory(ctx, q.RID, q.Latest, q.Oldest, q.Inclusive, q.ShowThreadMessages)
+	return s.store.CountHistory(ctx, q.RID, q.Latest, q.Oldest, q.Inclusive, q.ShowThreadMessages, q.Hidden)
 }
 
 func (s *Service) changed(ctx context.Context, q ChangeQuery) ([]model.Message, error) {

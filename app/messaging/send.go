@@ -480,8 +480,10 @@ func (s *Service) CheckSendRate(ctx context.Context, actor model.Actor) error {
 }
 
 // ResolveChannel finds the room chat.postMessage's channel names: "#name" a room by
-// name, "@username" the actor's direct messages with that user, anything else a room
-// id or name. The actor must be able to read the room.
+// name, "@username" the actor's direct message with that user, created when missing
+// as Rocket.Chat's getRoomByNameOrIdWithOptionToJoin does (through the room service,
+// which checks create-d), anything else a room id or name. The actor must be able to
+// read the room.
 func (s *Service) ResolveChannel(ctx context.Context, actor model.Actor, channel string) (string, error) {
 	invalid := model.Invalid("error-invalid-channel", "Invalid channel")
 	var rid string
@@ -490,6 +492,16 @@ func (s *Service) ResolveChannel(ctx context.Context, actor model.Actor, channel
 		id, err := s.store.DirectRoomID(ctx, actor.UserID, channel[1:])
 		if err != nil {
 			return "", model.Internal(err)
+		}
+		if id == "" {
+			room, _, err := s.rooms.DirectWith(ctx, actor, channel[1:])
+			if err != nil {
+				if e := model.AsError(err); e.Kind == model.KindNotFound || e.Code == "error-room-not-found" || e.Code == "error-invalid-user" {
+					return "", invalid
+				}
+				return "", err
+			}
+			id = room.ID
 		}
 		rid = id
 	default:

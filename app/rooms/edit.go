@@ -47,7 +47,9 @@ func (s *Service) SaveSettings(ctx context.Context, actor model.Actor, rid strin
 		if err != nil {
 			return err
 		}
-		if r.T == model.RoomDirect || r.T == model.RoomLive {
+		// A direct message takes only a topic (im.setTopic), and only from holders of
+		// edit-room (admins by default: nobody owns a direct message).
+		if r.T == model.RoomLive || (r.T == model.RoomDirect && !(len(keys) == 1 && keys[0] == "roomTopic")) {
 			return &model.Error{Kind: model.KindInvalid, Code: "error-action-not-allowed", Message: "Editing room is not allowed"}
 		}
 		if !s.authz.Can(ctx, actor, "edit-room", rid) {

@@ -124,8 +124,9 @@ func (s *MessagesStore) LastVisibleMessage(ctx context.Context, rid string) (*mo
 	return &m, nil
 }
 
-// historyWhere is the condition of History and CountHistory.
-func historyWhere(rid string, latest, oldest *time.Time, inclusive, showThreads bool) (string, []any) {
+// historyWhere is the condition of History and CountHistory; messages whose t is one
+// of hidden are left out (t NOT IN, so the rid_ts index still serves the query).
+func historyWhere(rid string, latest, oldest *time.Time, inclusive, showThreads bool, hidden []string) (string, []any) {
 	where := []string{F("rid") + " = ?", msgVisible}
 	args := []any{rid}
 	lt, gt := " < ?", " > ?"
@@ -143,12 +144,25 @@ func historyWhere(rid string, latest, oldest *time.Time, inclusive, showThreads 
 	if !showThreads {
 		where = append(where, msgNotThread)
 	}
+	if len(hidden) > 0 {
+		where = append(where, "("+F("t")+" IS NULL OR "+F("t")+" NOT IN ("+placeholders(len(hidden))+"))")
+		for _, t := range hidden {
+			args = append(args, t)
+		}
+	}
 	return strings.Join(where, " AND "), args
 }
 
-// HistoryQuery is the query History runs (exported for the plan tests).
+// HistoryQuery is the query History runs without hidden types (exported for the plan
+// tests).
 func HistoryQuery(rid string, latest, oldest *time.Time, inclusive, showThreads, asc bool, offset, limit int) Query {
-	where, args := historyWhere(rid, latest, oldest, inclusive, showThreads)
+	return HistoryQueryHiding(rid, latest, oldest, inclusive, showThreads, asc, offset, limit, nil)
+}
+
+// HistoryQueryHiding is the query History runs, leaving out the message types in
+// hidden (exported for the plan tests).
+func HistoryQueryHiding(rid string, latest, oldest *time.Time, inclusive, showThreads, asc bool, offset, limit int, hidden []string) Query {
+	where, args := historyWhere(rid, latest, oldest, inclusive, showThreads, hidden)
 	order := F("ts") + " DESC"
 	if asc {
 		order = F("ts")
@@ -156,16 +170,17 @@ func HistoryQuery(rid string, latest, oldest *time.Time, inclusive, showThreads,
 	return Query{Where: where, Args: args, Order: order, Offset: offset, Limit: limit}
 }
 
-// History lists a room's visible messages by ts.
-func (s *MessagesStore) History(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads, asc bool, offset, limit int) ([]model.Message, error) {
+// History lists a room's visible messages by ts, those of the types in hidden left out.
+func (s *MessagesStore) History(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads, asc bool, offset, limit int, hidden []string) ([]model.Message, error) {
 	var out []model.Message
-	err := s.msgs.Find(ctx, HistoryQuery(rid, latest, oldest, inclusive, showThreads, asc, offset, limit), &out)
+	err := s.msgs.Find(ctx, HistoryQueryHiding(rid, latest, oldest, inclusive, showThreads, asc, offset, limit, hidden), &out)
 	return out, err
 }
 
-// CountHistory counts a room's visible messages between the bounds.
-func (s *MessagesStore) CountHistory(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads bool) (int64, error) {
-	where, args := historyWhere(rid, latest, oldest, inclusive, showThreads)
+// CountHistory counts a room's visible messages between the bounds, those of the
+// types in hidden left out.
+func (s *MessagesStore) CountHistory(ctx context.Context, rid string, latest, oldest *time.Time, inclusive, showThreads bool, hidden []string) (int64, error) {
+	where, args := historyWhere(rid, latest, oldest, inclusive, showThreads, hidden)
 	return s.msgs.Count(ctx, Query{Where: where, Args: args})
 }
 

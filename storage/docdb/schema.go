@@ -96,7 +96,9 @@ var Schema = []CollectionSpec{
 	}},
 	{Name: Roles},
 	{Name: Permissions},
-	{Name: Uploads},
+	{Name: Uploads, Indexes: []Index{
+		{Name: "outpost_uploads_rid_name", Fields: []string{"rid", "name"}}, // channels.files (groups., im.)
+	}},
 	{Name: Trash, Indexes: []Index{
 		{Name: "outpost_trash_collection_deleted", Fields: []string{"__collection__", "_deletedAt"}},
 	}},

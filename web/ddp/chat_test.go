@@ -25,6 +25,11 @@ var _ ddp.Chat = (*messaging.Service)(nil)
 // room in the real store is readable by anyone logged in.
 type openRooms struct{ db *docdb.DB }
 
+// DirectWith finds no direct message: the stand-in creates none.
+func (r openRooms) DirectWith(context.Context, model.Actor, string) (model.Room, *model.Subscription, error) {
+	return model.Room{}, nil, model.Invalid("error-room-not-found", "no direct message")
+}
+
 func (r openRooms) Access(ctx context.Context, _ model.Actor, rid string) (model.Room, *model.Subscription, error) {
 	var room model.Room
 	if err := r.db.Collection(docdb.Rooms).FindOne(ctx, docdb.ByID(rid), &room); err != nil {

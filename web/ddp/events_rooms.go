@@ -31,6 +31,8 @@ func (s *Server) deliverRooms(ev streamhub.Event) {
 		}
 	case streamhub.MessageDeleted:
 		s.Emit(StreamNotifyRoom, e.RID+"/deleteMessage", map[string]string{"_id": e.ID})
+	case streamhub.MessagesBulkDeleted:
+		s.Emit(StreamNotifyRoom, e.RID+"/deleteMessageBulk", e.Payload)
 	case streamhub.MessagesRead:
 		s.Emit(StreamNotifyRoom, e.RID+"/messagesRead", messagesRead{Until: e.Until, TMID: e.TMID})
 	case streamhub.RoomChanged:

@@ -38,6 +38,10 @@ var sendMessageKeys = map[string]bool{
 // getThreadMessages; and when m is a ChatExtras too, the methods of registerChatExtras.
 func RegisterChatMethods(s *Server, m Chat) {
 	registerChatExtras(s, m)
+	registerRoomCleaner(s, m)
+	// sendMessage(message, previewUrls?): previewUrls names the URLs whose previews the
+	// client wants. Outpost is offline-first and fetches no URL previews, so the second
+	// param is ignored, as is RN's trailing extra param in the same place.
 	s.Method("sendMessage", func(ctx context.Context, call *Call, params []json.RawMessage) (any, error) {
 		var raw map[string]json.RawMessage
 		if err := Param(params, 0, &raw); err != nil {

@@ -42,6 +42,7 @@ func (a *api) chatRoutes() {
 	a.handle("GET /api/v1/chat.getThreadsList", a.authed(a.chatGetThreadsList))
 	a.handle("GET /api/v1/chat.search", a.authed(a.chatSearch))
 	a.chatExtraRoutes()
+	a.roomHistoryRoutes()
 	for _, prefix := range []string{"channels", "groups", "im", "dm"} {
 		a.handle("GET /api/v1/"+prefix+".history", a.authed(a.roomHistory))
 		a.handle("GET /api/v1/"+prefix+".messages", a.authed(a.roomMessages))
@@ -62,11 +63,17 @@ type messageBody struct {
 	T           string           `json:"t"`
 }
 
+// sendMessageBody is chat.sendMessage's body. previewUrls names the message's URLs
+// whose previews the client wants; Outpost is offline-first and fetches no URL
+// previews, so the list is checked for its type and otherwise ignored.
+type sendMessageBody struct {
+	Message     *messageBody `json:"message"`
+	PreviewURLs []string     `json:"previewUrls"`
+}
+
 // chatSendMessage serves POST chat.sendMessage {message:{_id?, rid, msg, tmid?, ...}}.
 func (a *api) chatSendMessage(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Message *messageBody `json:"message"`
-	}
+	var body sendMessageBody
 	if err := DecodeJSON(r, &body); err != nil {
 		return err
 	}
@@ -193,14 +200,7 @@ func queryDate(q map[string][]string, name string) (*time.Time, error) {
 	if v == "" {
 		return nil, nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			t = t.UTC()
-			return &t, nil
-		}
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		t := time.UnixMilli(n).UTC()
+	if t, err := parseDate(v); err == nil {
 		return &t, nil
 	}
 	return nil, model.Invalid("error-invalid-date", "The \""+name+"\" query parameter must be a valid date.")

@@ -26,6 +26,11 @@ var _ rest.Messaging = (*messaging.Service)(nil)
 // reads the real store; public channels are open to every user, other rooms to members.
 type chatRooms struct{ db *docdb.DB }
 
+// DirectWith finds no direct message: the stand-in creates none.
+func (r chatRooms) DirectWith(context.Context, model.Actor, string) (model.Room, *model.Subscription, error) {
+	return model.Room{}, nil, model.Invalid("error-room-not-found", "no direct message")
+}
+
 func (r chatRooms) Access(ctx context.Context, actor model.Actor, rid string) (model.Room, *model.Subscription, error) {
 	var room model.Room
 	if err := r.db.Collection(docdb.Rooms).FindOne(ctx, docdb.ByID(rid), &room); err != nil {

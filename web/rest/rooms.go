@@ -105,6 +105,7 @@ func (a *api) roomRoutes() {
 		a.handle("POST "+p+"open", a.authed(a.roomOpen(f, true)))
 		a.handle("POST "+p+"close", a.authed(a.roomOpen(f, false)))
 		a.handle("POST "+p+"delete", a.authed(a.roomDelete(f)))
+		a.handle("POST "+p+"setTopic", a.authed(a.imSetTopic(f)))
 	}
 	a.subscriptionRoutes()
 	a.roomExtraRoutes()

@@ -6,10 +6,6 @@ import (
 	"github.com/outpostchat/outpost/app/model"
 )
 
-// settingMultiSelect is Rocket.Chat's setting type whose value is an array of the keys
-// of its values.
-const settingMultiSelect = "multiSelect"
-
 // hideSystemMessages is the id of the setting naming the system message types history
 // leaves out (Rocket.Chat 8: type multiSelect, public, default []).
 const hideSystemMessages = "Hide_System_Messages"
@@ -56,7 +52,7 @@ var hiddenTypeOptions = []model.SettingOption{
 
 // hiddenSetting is the Hide_System_Messages definition.
 func hiddenSetting() model.Setting {
-	return model.Setting{ID: hideSystemMessages, Type: settingMultiSelect, PackageValue: []any{}, Public: true,
+	return model.Setting{ID: hideSystemMessages, Type: model.SettingMultiSelect, PackageValue: []any{}, Public: true,
 		Group: "Message", I18nLabel: hideSystemMessages, Values: hiddenTypeOptions}
 }
 

@@ -8,11 +8,13 @@ const (
 	SettingString  = "string"
 	SettingInt     = "int"
 	SettingSelect  = "select"
-	SettingCode    = "code"
-	SettingColor   = "color"
-	SettingAction  = "action"
-	SettingAsset   = "asset"
-	SettingPass    = "password"
+	// SettingMultiSelect's value is a list of the keys of its Values.
+	SettingMultiSelect = "multiSelect"
+	SettingCode        = "code"
+	SettingColor       = "color"
+	SettingAction      = "action"
+	SettingAsset       = "asset"
+	SettingPass        = "password"
 )
 
 // SettingOption is one choice of a select setting.

@@ -241,6 +241,8 @@ func check(st model.Setting, value any) (any, error) {
 			}
 		}
 		return nil, bad()
+	case model.SettingMultiSelect:
+		return checkMultiSelect(st, value, bad)
 	case model.SettingAction:
 		return nil, bad()
 	}
@@ -248,6 +250,35 @@ func check(st model.Setting, value any) (any, error) {
 		return nil, bad()
 	}
 	return value, nil
+}
+
+// checkMultiSelect accepts a list of distinct keys of the setting's values (JSON
+// decodes it as []any) and stores it as []string.
+func checkMultiSelect(st model.Setting, value any, bad func() error) (any, error) {
+	var in []string
+	switch v := value.(type) {
+	case []string:
+		in = v
+	case []any:
+		for _, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return nil, bad()
+			}
+			in = append(in, s)
+		}
+	default:
+		return nil, bad()
+	}
+	out := make([]string, 0, len(in))
+	for _, k := range in {
+		known := slices.ContainsFunc(st.Values, func(o model.SettingOption) bool { return o.Key == k })
+		if !known || slices.Contains(out, k) {
+			return nil, bad()
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 // normalize gives numbers of int settings one Go type, int64, whatever they were

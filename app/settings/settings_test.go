@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -165,5 +166,33 @@ func TestPublicIsSortedAndHidesPrivate(t *testing.T) {
 	}
 	if len(pub) != want {
 		t.Errorf("Public() has %d settings, want %d", len(pub), want)
+	}
+}
+
+// TestSetMultiSelect: a multiSelect value is a list of distinct known keys, stored as
+// strings; anything else is refused.
+func TestSetMultiSelect(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	hide := model.Setting{ID: "Hide_System_Messages", Type: model.SettingMultiSelect, PackageValue: []string{}, Public: true,
+		Values: []model.SettingOption{{Key: "uj"}, {Key: "ul"}, {Key: "au"}}}
+	if err := svc.Register(ctx, hide); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []any{"uj", []any{"uj", 3}, []any{"xx"}, []any{"uj", "uj"}, true} {
+		if err := svc.Set(ctx, admin, "Hide_System_Messages", bad); model.AsError(err).Kind != model.KindInvalid {
+			t.Errorf("Set(%v) = %v, want invalid", bad, err)
+		}
+	}
+	if err := svc.Set(ctx, admin, "Hide_System_Messages", []any{"ul", "uj"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := svc.Get("Hide_System_Messages")
+	if v, ok := got.Value.([]string); !ok || !slices.Equal(v, []string{"ul", "uj"}) {
+		t.Fatalf("value = %#v", got.Value)
+	}
+	if err := svc.Set(ctx, admin, "Hide_System_Messages", []any{}); err != nil {
+		t.Fatalf("an empty list is a value: %v", err)
 	}
 }

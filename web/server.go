@@ -64,6 +64,12 @@ type Config struct {
 	Logger        *slog.Logger // request and error log; nil discards
 	Version       string       // Outpost's own version (not the Rocket.Chat version it answers as)
 	Started       time.Time    // when the process started
+
+	// RateLimits are the REST rate limiter's live settings (rest.RateLimitSettings); nil
+	// turns the limiter off. ForwardedCount is how many trusted reverse proxies stand in
+	// front (HTTP_FORWARDED_COUNT); see rest.Deps.
+	RateLimits     rest.LimitSettings
+	ForwardedCount int
 }
 
 // Server is Outpost's HTTP server. Create it with New, run it with Serve and stop it with
@@ -115,8 +121,14 @@ func (s *Server) routes(cfg Config) {
 		Logger:        s.log,
 		Version:       cfg.Version,
 		Started:       cfg.Started,
+
+		RateLimits:     cfg.RateLimits,
+		ForwardedCount: cfg.ForwardedCount,
 	}))
 	if cfg.DDP != nil {
+		// Rocket.Chat defines method.call and method.callAnon with rateLimiterOptions:
+		// false: the REST limiter skips them and the DDP method limiter applies per
+		// method inside. So they are mounted here, outside package rest's limiter.
 		h := LongLived(cfg.DDP.Handler())
 		s.mux.Handle("GET /websocket", h)
 		s.mux.Handle("/sockjs/", h)

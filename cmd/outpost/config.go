@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +18,10 @@ type config struct {
 	logFormat   string
 	logLevel    string
 	admin       firstAdmin
+	// forwarded is how many trusted reverse proxies stand in front (Rocket.Chat's
+	// HTTP_FORWARDED_COUNT): the rate limiter then reads the client's address from
+	// X-Forwarded-For.
+	forwarded int
 }
 
 type firstAdmin struct{ username, password, email string }
@@ -31,6 +36,13 @@ func parseServe(args []string, env func(string) string, stderr io.Writer) (confi
 	}
 	c.rootURL = env("ROOT_URL")
 	c.admin = firstAdmin{env("ADMIN_USERNAME"), env("ADMIN_PASS"), env("ADMIN_EMAIL")}
+	if f := env("HTTP_FORWARDED_COUNT"); f != "" {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("HTTP_FORWARDED_COUNT must be a whole number of proxies, not %q", f)
+		}
+		c.forwarded = n
+	}
 
 	fs := flag.NewFlagSet("outpost serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -40,6 +52,7 @@ func parseServe(args []string, env func(string) string, stderr io.Writer) (confi
 	fs.StringVar(&c.rootURL, "root-url", c.rootURL, "public `URL` of this server, stored as Site_Url (env ROOT_URL)")
 	fs.StringVar(&c.logFormat, "log-format", c.logFormat, "log format: text or json")
 	fs.StringVar(&c.logLevel, "log-level", c.logLevel, "log level: debug, info, warn or error")
+	fs.IntVar(&c.forwarded, "forwarded-count", c.forwarded, "trusted reverse proxies in front, for client addresses from X-Forwarded-For (env HTTP_FORWARDED_COUNT)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return c, err

@@ -28,6 +28,7 @@ import (
 	"github.com/outpostchat/outpost/storage/docdb"
 	"github.com/outpostchat/outpost/web"
 	"github.com/outpostchat/outpost/web/ddp"
+	"github.com/outpostchat/outpost/web/rest"
 )
 
 // shutdownGrace bounds how long in-flight requests may take once a stop is asked for;
@@ -72,7 +73,8 @@ func serve(args []string, stderr io.Writer) error {
 	go dsrv.Forward(fwdCtx, app.hub)
 	app.presence.Start(fwdCtx)
 
-	srv := web.New(web.Config{Settings: app.settings, SettingsAdmin: app.settings, Authz: app.authz, Accounts: app.accounts, Users: app.accounts, Presence: app.presence, Rooms: app.rooms, Messaging: app.messaging, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
+	srv := web.New(web.Config{Settings: app.settings, SettingsAdmin: app.settings, Authz: app.authz, Accounts: app.accounts, Users: app.accounts, Presence: app.presence, Rooms: app.rooms, Messaging: app.messaging,
+		RateLimits: app.settings, ForwardedCount: cfg.forwarded, DDP: dsrv, Logger: log.With("svc", "web"), Version: version, Started: started})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outpost is serving", "version", version, "addr", ln.Addr().String(), "data", cfg.data,
@@ -144,7 +146,7 @@ func (a *app) init(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	if err := a.settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings(),
-		presence.Settings(), rooms.Settings(), messaging.Settings())...); err != nil {
+		presence.Settings(), rooms.Settings(), messaging.Settings(), rest.RateLimitSettings())...); err != nil {
 		return err
 	}
 	if cfg.rootURL != "" && a.settings.String("Site_Url") != cfg.rootURL {

@@ -32,7 +32,11 @@ func (a *api) authed(h handlerFunc) handlerFunc {
 		if uid == "" || token == "" || a.Accounts == nil {
 			return model.Errorf(model.KindUnauthorized, "unauthorized", msgUnauthorized)
 		}
-		u, err := a.Accounts.Authenticate(r.Context(), uid, token)
+		p, done := r.Context().Value(preAuthKey{}).(preAuth) // the rate limiter may have looked already
+		u, err := p.user, p.err
+		if !done {
+			u, err = a.Accounts.Authenticate(r.Context(), uid, token)
+		}
 		if err != nil {
 			return err
 		}

@@ -51,12 +51,21 @@ type Deps struct {
 	Logger        *slog.Logger
 	Version       string    // Outpost's own version, for admins' /api/info once sign-in exists
 	Started       time.Time // process start, likewise
+
+	// RateLimits are the rate limiter's live settings (RateLimitSettings, ratelimit.go);
+	// nil turns the limiter off, as Rocket.Chat's TEST_MODE does.
+	RateLimits LimitSettings
+	// ForwardedCount is how many trusted reverse proxies stand in front of Outpost
+	// (Rocket.Chat's HTTP_FORWARDED_COUNT): with it, the rate limiter counts anonymous
+	// callers by their X-Forwarded-For address; 0 trusts no forwarding header.
+	ForwardedCount int
 }
 
 // api holds the dependencies every handler shares, nil ones replaced by stand-ins.
 type api struct {
 	Deps
-	mux *http.ServeMux
+	mux    *http.ServeMux
+	limits *limiter // nil without Deps.RateLimits
 }
 
 // handlerFunc is the shape of every REST handler: it writes a success itself and returns
@@ -72,6 +81,9 @@ func New(d Deps) http.Handler {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &api{Deps: d, mux: http.NewServeMux()}
+	if d.RateLimits != nil {
+		a.limits = newLimiter(d.RateLimits)
+	}
 	a.routes()
 	return a
 }
@@ -141,13 +153,19 @@ func (a *api) handle(pattern string, h handlerFunc) {
 	a.handleLimit(pattern, DefaultBodyLimit, h)
 }
 
-// handleLimit registers h for pattern, reading at most limit bytes of request body.
+// handleLimit registers h for pattern, reading at most limit bytes of request body. The
+// route is rate limited by its rule in routeLimits, or by the default one (ratelimit.go).
 func (a *api) handleLimit(pattern string, limit int64, h handlerFunc) {
+	rule := routeLimitFor(pattern)
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		if err := h(w, r); err != nil {
+		r, err := a.rateLimit(w, r, pattern, rule)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			WriteError(w, r, a.Logger, err)
 		}
 	})

@@ -354,7 +354,7 @@ func runChat(ctx context.Context, cfg *config, spec chatSpec, opt chatOptions) (
 	if err := loginUsers(ctx, cfg.addr, users, opt.password, conc); err != nil {
 		return nil, fmt.Errorf("logins: %w", err)
 	}
-	fmt.Fprintf(cfg.stderr, "%s: %d rooms ready (%d created); users logged in over REST in %v\n", spec.name, spec.rooms, made, time.Since(t).Round(time.Millisecond))
+	fmt.Fprintf(cfg.stderr, "%s: %d rooms ready (%d created); users logged in over DDP in %v\n", spec.name, spec.rooms, made, time.Since(t).Round(time.Millisecond))
 
 	l := newLedger(model.RandomString(idTagLen), p.messages, spec.rooms)
 	conns, fails := connectChat(ctx, cfg, p, users, rids, l)

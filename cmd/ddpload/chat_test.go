@@ -433,7 +433,18 @@ func (f *fakeChat) ddp(w http.ResponseWriter, r *http.Request) {
 		case m.Msg == "connect":
 			c.send(ctx, map[string]string{"msg": "connected", "session": "s"})
 		case m.Msg == "method" && m.Method == "login":
-			c.send(ctx, map[string]any{"msg": "result", "id": m.ID, "result": map[string]any{"id": "u", "token": "t", "tokenExpires": map[string]int64{"$date": 1}}})
+			// A password login (the tool's set-up) counts like a REST one and names its user.
+			var p struct {
+				User struct{ Username string } `json:"user"`
+			}
+			uid := "u"
+			if len(m.Params) > 0 && json.Unmarshal(m.Params[0], &p) == nil && p.User.Username != "" {
+				f.mu.Lock()
+				uid = f.users[p.User.Username]
+				f.logins++
+				f.mu.Unlock()
+			}
+			c.send(ctx, map[string]any{"msg": "result", "id": m.ID, "result": map[string]any{"id": uid, "token": "t", "tokenExpires": map[string]int64{"$date": 1}}})
 		case m.Msg == "sub":
 			var rid string
 			_ = json.Unmarshal(m.Params[0], &rid)

@@ -150,15 +150,36 @@ func (c *ddpConn) call(ctx context.Context, method string, params ...any) (json.
 
 // login calls DDP login with params[0] = p and checks the answer carries a token.
 func (c *ddpConn) login(ctx context.Context, p any) error {
+	_, err := c.loginResult(ctx, p)
+	return err
+}
+
+// loginResult is login returning the answer: the user's id and resume token.
+func (c *ddpConn) loginResult(ctx context.Context, p any) (loginResult, error) {
 	raw, err := c.call(ctx, "login", p)
 	if err != nil {
-		return err
+		return loginResult{}, err
 	}
 	var r loginResult
 	if err := json.Unmarshal(raw, &r); err != nil || r.Token == "" || r.ID == "" || r.TokenExpires.Date == 0 {
-		return fmt.Errorf("login: unexpected result %.120s", raw)
+		return loginResult{}, fmt.Errorf("login: unexpected result %.120s", raw)
 	}
-	return nil
+	return r, nil
+}
+
+// ddpLogin logs user in with a password on a connection of its own, closed after, and
+// returns the user's id and resume token. Unlike POST /api/v1/login it is not subject
+// to the REST rate limiter, which allows 10 logins a minute per address.
+func ddpLogin(ctx context.Context, addr, user, password string) (uid, token string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, perConnSetupLimit)
+	defer cancel()
+	c, err := dialDDP(ctx, addr)
+	if err != nil {
+		return "", "", err
+	}
+	defer c.close()
+	r, err := c.loginResult(ctx, passwordParams(user, password))
+	return r.ID, r.Token, err
 }
 
 // resumeParams and passwordParams are DDP login's two shapes the tool uses.

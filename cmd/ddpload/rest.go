@@ -176,12 +176,12 @@ func (c *restClient) ensureUsers(ctx context.Context, names []string, password s
 // (10 per user, 50 per address by default) would block this address.
 const maxLoginFailures = 5
 
-// loginUsers logs every user in over REST once (conc at a time) and fills in their id
+// loginUsers logs every user in once over DDP (conc at a time) and fills in their id
 // and resume token.
 func loginUsers(ctx context.Context, addr string, users []loadUser, password string, conc int) error {
 	var failures atomic.Int64
 	return forEach(ctx, len(users), conc, func(ctx context.Context, i int) error {
-		uid, token, err := restLogin(ctx, addr, users[i].name, password)
+		uid, token, err := ddpLogin(ctx, addr, users[i].name, password)
 		if err != nil {
 			if failures.Add(1) >= maxLoginFailures {
 				return fmt.Errorf("%d logins failed, the last: %s: %w (does %s exist with another password? remove it, or use a fresh data directory)",

@@ -307,3 +307,36 @@ func TestMultiKeyFilledOnce(t *testing.T) {
 		t.Errorf("a new user's role is missing from the side table")
 	}
 }
+
+// TestMigrationWidensHistoryIndex: a store from before migration 1, whose history
+// index is (rid, ts), gets the index Schema defines at its next start.
+func TestMigrationWidensHistoryIndex(t *testing.T) {
+	t.Parallel()
+	dir, err := mkShortTemp(t)
+	mustNoErr(t, err)
+	s1, err := openAt(t, dir)
+	mustNoErr(t, err)
+	table := tableOf(t, rawDB(t, s1), docdb.Messages)
+	closeStore(t, s1)
+
+	w, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "db", docdb.FileName))
+	mustNoErr(t, err)
+	for _, q := range []string{
+		`DROP INDEX outpost_message_rid_ts`,
+		fmt.Sprintf(`CREATE INDEX outpost_message_rid_ts ON %q (%s, %s)`, table, docdb.F("rid"), docdb.F("ts")),
+		`PRAGMA user_version = 0`,
+	} {
+		_, err := w.Exec(q)
+		mustNoErr(t, err)
+	}
+	mustNoErr(t, w.Close())
+
+	s2, err := openAt(t, dir)
+	mustNoErr(t, err)
+	t.Cleanup(func() { closeStore(t, s2) })
+	var def string
+	mustNoErr(t, rawDB(t, s2).QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'outpost_message_rid_ts'`).Scan(&def))
+	if !strings.Contains(def, "$._hidden") || !strings.Contains(def, "$.tshow") {
+		t.Errorf("history index after the migration: %s", def)
+	}
+}

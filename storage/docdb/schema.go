@@ -87,7 +87,10 @@ var Schema = []CollectionSpec{
 			{Name: "outpost_subscription_rid_alert_open_uid", Fields: []string{"rid", "alert", "open", "u._id"}},
 		}},
 	{Name: Messages, Indexes: []Index{
-		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts"}},                  // history
+		// History: a room's messages by date. The visibility fields the history filters
+		// read (_hidden, t, tmid, tshow) are in the index, so SQLite tests them there
+		// instead of parsing each message's JSON (migration 1 widened it).
+		{Name: "outpost_message_rid_ts", Fields: []string{"rid", "ts", "_hidden", "t", "tmid", "tshow"}},
 		{Name: "outpost_message_rid_updated", Fields: []string{"rid", "_updatedAt"}},     // chat.syncMessages
 		{Name: "outpost_message_tmid_ts", Fields: []string{"tmid", "ts"}},                // thread replies
 		{Name: "outpost_message_rid_tlm", Fields: []string{"rid", "tlm"}},                // threads list
@@ -107,7 +110,36 @@ var Schema = []CollectionSpec{
 
 // migrations change existing data between versions; each runs once, in order, in its
 // own transaction, and PRAGMA user_version records how many have run. Append only.
-var migrations = []func(ctx context.Context, db *DB) error{}
+var migrations = []func(ctx context.Context, db *DB) error{
+	widenHistoryIndex,
+}
+
+// widenHistoryIndex rebuilds outpost_message_rid_ts, which was (rid, ts) before
+// migration 1, with the columns Schema now gives it.
+func widenHistoryIndex(ctx context.Context, db *DB) error {
+	return db.rebuildIndex(ctx, Messages, "outpost_message_rid_ts")
+}
+
+// rebuildIndex drops an index of a collection and creates it again from Schema.
+func (db *DB) rebuildIndex(ctx context.Context, collection, name string) error {
+	for _, c := range Schema {
+		if c.Name != collection {
+			continue
+		}
+		for _, ix := range c.Indexes {
+			if ix.Name != name {
+				continue
+			}
+			conn := txFrom(ctx).conn
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DROP INDEX IF EXISTS %q`, name)); err != nil {
+				return err
+			}
+			_, err := conn.ExecContext(ctx, indexSQL(db.tables[collection], ix))
+			return err
+		}
+	}
+	return fmt.Errorf("docdb: no index %s on %s in Schema", name, collection)
+}
 
 // createIndexes creates Outpost's indexes; it is idempotent and runs before the writer
 // loop takes the writer connection.

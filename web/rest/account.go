@@ -43,7 +43,7 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) error {
 	if req.Resume != "" {
 		s, err = a.Accounts.Resume(r.Context(), req.Resume)
 	} else {
-		c := accounts.Credentials{User: firstOf(req.User, req.Username, req.Email), IP: clientIP(r),
+		c := accounts.Credentials{User: firstOf(req.User, req.Username, req.Email), IP: a.clientAddr(r),
 			Code: firstOf(req.Code, r.Header.Get("X-2fa-Code"))}
 		if err := c.SetPassword(req.Password); err != nil {
 			return err

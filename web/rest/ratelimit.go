@@ -217,7 +217,7 @@ func (a *api) rateLimit(w http.ResponseWriter, r *http.Request, route string, ru
 	if rule.calls > 0 {
 		calls, interval = rule.calls, rule.interval
 	}
-	who := "ip:" + a.limitIP(r)
+	who := "ip:" + a.clientAddr(r)
 	if uid, token := r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token"); uid != "" && token != "" && a.Accounts != nil {
 		u, err := a.Accounts.Authenticate(r.Context(), uid, token)
 		r = r.WithContext(context.WithValue(r.Context(), preAuthKey{}, preAuth{user: u, err: err}))
@@ -251,11 +251,12 @@ func (a *api) bypassesRateLimit(ctx context.Context, actor model.Actor) bool {
 	return actor.HasRole("admin") || actor.HasRole("bot") || actor.HasRole("app")
 }
 
-// limitIP is the address an anonymous caller is counted under: the socket's peer, or,
-// with ForwardedCount trusted proxies in front, the X-Forwarded-For entry that many hops
-// back (Rocket.Chat's HTTP_FORWARDED_COUNT rule). An entry that is not an IP address
-// falls back to the peer, so a forged header cannot mint arbitrary keys.
-func (a *api) limitIP(r *http.Request) string {
+// clientAddr is the client's address, which anonymous callers are rate-limited under
+// and failed logins are counted by: the socket's peer, or, with ForwardedCount trusted
+// proxies in front, the X-Forwarded-For entry that many hops back (Rocket.Chat's
+// HTTP_FORWARDED_COUNT rule). An entry that is not an IP address falls back to the
+// peer, so a forged header cannot mint arbitrary keys.
+func (a *api) clientAddr(r *http.Request) string {
 	peer := clientIP(r)
 	if a.ForwardedCount <= 0 {
 		return peer

@@ -402,8 +402,8 @@ func TestLimitIP(t *testing.T) {
 			for _, v := range c.forward {
 				r.Header.Add("X-Forwarded-For", v)
 			}
-			if got := a.limitIP(r); got != c.want {
-				t.Errorf("limitIP = %q, want %q", got, c.want)
+			if got := a.clientAddr(r); got != c.want {
+				t.Errorf("clientAddr = %q, want %q", got, c.want)
 			}
 		})
 	}

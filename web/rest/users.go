@@ -230,7 +230,7 @@ func (a *api) usersRegister(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	user, err := a.Users.Register(r.Context(), accounts.Registration{
-		Username: body.Username, Email: body.Email, Pass: body.Pass, Name: body.Name, SecretURL: body.SecretURL, IP: clientIP(r),
+		Username: body.Username, Email: body.Email, Pass: body.Pass, Name: body.Name, SecretURL: body.SecretURL, IP: a.clientAddr(r),
 	})
 	if err != nil {
 		return err

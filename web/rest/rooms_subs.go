@@ -23,6 +23,7 @@ func (a *api) subscriptionRoutes() {
 	a.handle("POST /api/v1/rooms.favorite", a.authed(a.roomsFavorite))
 	a.handle("POST /api/v1/rooms.saveNotification", a.authed(a.roomsSaveNotification))
 	a.handle("GET /api/v1/rooms.autocomplete.channelAndPrivate", a.authed(a.roomsAutocomplete))
+	a.handle("GET /api/v1/rooms.autocomplete.channelAndPrivate.withPagination", a.authed(a.roomsAutocompletePaged))
 	a.handle("GET /api/v1/directory", a.authed(a.directory))
 	a.handle("GET /api/v1/spotlight", a.authed(a.spotlight))
 }
@@ -222,6 +223,27 @@ func (a *api) roomsAutocomplete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return WriteSuccess(w, map[string]any{"items": p.Items})
+}
+
+// roomsAutocompletePaged is roomsAutocomplete with paging (offset, count) and the
+// total, {items, count, offset, total}, as the web client's room pickers ask.
+func (a *api) roomsAutocompletePaged(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	offset, count, err := pagination(q.Get("offset"), q.Get("count"))
+	if err != nil {
+		return err
+	}
+	var sel struct {
+		Name string `json:"name"`
+	}
+	if s := q.Get("selector"); s != "" && json.Unmarshal([]byte(s), &sel) != nil {
+		return model.Invalid(codeInvalidParams, "must have required property 'selector'")
+	}
+	p, err := a.Rooms.SearchRooms(r.Context(), actorOf(r), sel.Name, true, offset, count)
+	if err != nil {
+		return err
+	}
+	return WriteSuccess(w, map[string]any{"items": p.Items, "count": len(p.Items), "offset": offset, "total": p.Total})
 }
 
 // directory lists users or channels (type users|channels, text, workspace, sort with

@@ -10,9 +10,10 @@ import (
 const mod = "github.com/outpostchat/outpost"
 
 // TestDependencyRule enforces DESIGN.md §1 on the packages the binary is built from
-// (test files may use the real store): web and voip never import storage; app never
-// imports web, storage or net/http; app/model and app/streamhub import only the standard
-// library; storage/docdb imports no outpost package but app/model.
+// (test files may use the real store and cmd/outpost/wire): web and voip never import
+// storage or cmd; app never imports web, storage, cmd or net/http; app/model and
+// app/streamhub import only the standard library; storage/docdb imports no outpost
+// package but app/model.
 func TestDependencyRule(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Standard", mod+"/...").Output()
 	if err != nil {
@@ -49,6 +50,8 @@ func violates(pkg, imp string) string {
 	switch {
 	case (under(p, "web") || under(p, "voip")) && internal && under(i, "storage"):
 		return "web and voip reach storage only through app"
+	case (under(p, "web") || under(p, "voip")) && internal && under(i, "cmd"):
+		return "only cmd wires: web and voip never import it (cmd/outpost/wire is for cmd and tests)"
 	case under(p, "app") && internal && (under(i, "web") || under(i, "storage") || under(i, "voip") || under(i, "cmd")):
 		return "app depends on nothing outside app"
 	case under(p, "app") && imp == "net/http":
@@ -69,6 +72,7 @@ func TestViolates(t *testing.T) {
 	}{
 		{"web/rest", "storage/docdb", true},
 		{"web/rest", "app/model", false},
+		{"web/rest", "cmd/outpost/wire", true},
 		{"app/settings", "net/http", true},
 		{"app/settings", "storage", true},
 		{"app/settings", "app/streamhub", false},

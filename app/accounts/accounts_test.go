@@ -3,19 +3,15 @@ package accounts_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
 )
 
 var _ accounts.UserStore = (*docdb.UsersStore)(nil)
@@ -26,23 +22,11 @@ func newService(t *testing.T) (*accounts.Service, *docdb.UsersStore) {
 	return svc, users
 }
 
-// newServiceWithSettings wires accounts over a real store, with its settings registered.
+// newServiceWithSettings wires accounts as cmd/outpost does (wiretest).
 func newServiceWithSettings(t *testing.T) (*accounts.Service, *docdb.UsersStore, *settings.Service) {
 	t.Helper()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, slog.New(slog.DiscardHandler))
-	if err := cfg.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Register(context.Background(), accounts.Settings()...); err != nil {
-		t.Fatal(err)
-	}
-	users := docdb.NewUsersStore(s.Docs)
-	svc := accounts.New(users, s.Docs, cfg, slog.New(slog.DiscardHandler))
-	svc.SetBcryptCost(bcrypt.MinCost)
-	return svc, users, cfg
+	a := wiretest.Open(t)
+	return a.Accounts, docdb.NewUsersStore(a.Store.Docs), a.Settings
 }
 
 func TestCreateAdmin(t *testing.T) {

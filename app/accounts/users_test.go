@@ -6,21 +6,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
 )
 
 var (
@@ -28,8 +25,8 @@ var (
 	_ accounts.Publisher   = (*streamhub.Hub)(nil)
 )
 
-// env is user management over a real store, with real settings, authz and hub, an
-// admin (boss) and a plain user (joe).
+// env is user management as cmd/outpost wires it (wiretest), with an admin (boss) and a
+// plain user (joe).
 type env struct {
 	svc       *accounts.Service
 	users     *docdb.UsersStore
@@ -42,26 +39,10 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
-	defs := append(append(settings.Core("U"), accounts.Settings()...), accounts.UserSettings()...)
-	if err := cfg.Register(ctx, defs...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
-		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	users := docdb.NewUsersStore(s.Docs)
-	svc := accounts.New(users, s.Docs, cfg, log)
-	svc.SetBcryptCost(bcrypt.MinCost)
-	svc.SetPermissions(az)
-	svc.SetEvents(hub)
-	e := &env{svc: svc, users: users, cfg: cfg, az: az}
+	a := wiretest.Open(t)
+	wiretest.Set(t, a, "API_Enable_Rate_Limiter", true) // as shipped: users.register is limited
+	svc, hub := a.Accounts, a.Hub
+	e := &env{svc: svc, users: docdb.NewUsersStore(a.Store.Docs), cfg: a.Settings, az: a.Authz}
 	for _, nu := range []accounts.NewUser{
 		{Username: "boss", Email: "boss@example.com", Password: "pw", Roles: []string{"admin"}},
 		{Username: "joe", Email: "joe@example.com", Password: "pw", Name: "Joe"},

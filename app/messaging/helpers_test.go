@@ -3,48 +3,21 @@ package messaging_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
 )
 
 var _ messaging.Store = (*docdb.MessagesStore)(nil)
 
-// storeRooms stands in for rooms.Service until the lead wires the two together: it
-// reads rooms and subscriptions from the real store; public channels are readable by
-// any user, other rooms only by their members.
-type storeRooms struct{ db *docdb.DB }
-
-// DirectWith finds no direct message: the stand-in creates none.
-func (r storeRooms) DirectWith(context.Context, model.Actor, string) (model.Room, *model.Subscription, error) {
-	return model.Room{}, nil, model.Invalid("error-room-not-found", "no direct message")
-}
-
-func (r storeRooms) Access(ctx context.Context, actor model.Actor, rid string) (model.Room, *model.Subscription, error) {
-	var room model.Room
-	if err := r.db.Collection(docdb.Rooms).FindOne(ctx, docdb.ByID(rid), &room); err != nil {
-		return model.Room{}, nil, model.NotFound("error-invalid-room", "Invalid room")
-	}
-	var sub model.Subscription
-	err := r.db.Collection(docdb.Subscriptions).FindOne(ctx, docdb.Query{Where: docdb.F("rid") + " = ? AND " + docdb.F("u._id") + " = ?", Args: []any{rid, actor.UserID}}, &sub)
-	if err != nil {
-		if room.T == model.RoomPublic {
-			return room, nil, nil
-		}
-		return model.Room{}, nil, model.Forbidden("error-not-allowed")
-	}
-	return room, &sub, nil
-}
-
-// env is a messaging service over a real store, with users and rooms made by the test.
+// env is the messaging service as the binary wires it (wiretest), with users and rooms
+// the test inserts into the store.
 type env struct {
 	t   testing.TB
 	ctx context.Context
@@ -57,22 +30,8 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(st.Docs), hub, log)
-	if err := cfg.Register(ctx, append(settings.Core("U"), messaging.Settings()...)...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](st.Docs), docdb.NewPermissionsStore[authz.Permission](st.Docs),
-		docdb.NewUserRolesStore(st.Docs), docdb.NewSubscriptionRolesStore(st.Docs), st.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc := messaging.New(storeRooms{st.Docs}, docdb.NewMessagesStore(st.Docs), st.Docs, az, cfg, hub, log)
-	return &env{t: t, ctx: ctx, db: st.Docs, svc: svc, cfg: cfg, hub: hub, ev: hub.Subscribe(100000, streamhub.All)}
+	a := wiretest.Open(t)
+	return &env{t: t, ctx: context.Background(), db: a.Store.Docs, svc: a.Messaging, cfg: a.Settings, hub: a.Hub, ev: a.Hub.Subscribe(100000, streamhub.All)}
 }
 
 // user inserts a user and returns it as an actor.

@@ -3,12 +3,9 @@ package rooms_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/authz"
@@ -16,8 +13,8 @@ import (
 	"github.com/outpostchat/outpost/app/rooms"
 	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
 )
 
 var (
@@ -35,45 +32,21 @@ type env struct {
 	users map[string]model.Actor // by username: admin boss, users ann, bob, cat
 }
 
-// newEnv wires the room service as cmd/outpost does, over a real store, with an admin
-// (boss) and three users (ann, bob, cat) who joined #general on creation.
+// newEnv wires the services as cmd/outpost does (wiretest), with an admin (boss) and
+// three users (ann, bob, cat) who joined #general on creation.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(st.Docs), hub, log)
-	if err := cfg.Register(ctx, append(append(settings.Core("U"), accounts.Settings()...), rooms.Settings()...)...); err != nil {
+	a := wiretest.Open(t)
+	if err := a.Rooms.Seed(context.Background()); err != nil { // idempotent
 		t.Fatal(err)
 	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](st.Docs), docdb.NewPermissionsStore[authz.Permission](st.Docs),
-		docdb.NewUserRolesStore(st.Docs), docdb.NewSubscriptionRolesStore(st.Docs), st.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rs := rooms.New(docdb.NewRoomsStore(st.Docs), docdb.NewSubscriptionsStore(st.Docs), docdb.NewUsersStore(st.Docs), st.Docs, hub, az, cfg, log)
-	if err := rs.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := rs.Seed(ctx); err != nil { // idempotent
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(st.Docs), st.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	acc.SetOnUserCreated(rs.JoinDefaultRooms)
-	e := &env{rooms: rs, acc: acc, hub: hub, users: map[string]model.Actor{}}
+	e := &env{rooms: a.Rooms, acc: a.Accounts, hub: a.Hub, users: map[string]model.Actor{}}
 	for _, name := range []string{"boss", "ann", "bob", "cat"} {
 		roles := []string{"user"}
 		if name == "boss" {
 			roles = []string{"admin"}
 		}
-		u, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: name, Email: name + "@example.com", Password: "pw", Name: "N " + name, Roles: roles})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.users[name] = accounts.ActorOf(u)
+		e.users[name] = accounts.ActorOf(wiretest.NewUser(t, a, accounts.NewUser{Username: name, Name: "N " + name, Roles: roles}))
 	}
 	return e
 }

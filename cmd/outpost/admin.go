@@ -48,8 +48,8 @@ func admin(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer a.close(log)
-	u, err := a.accounts.CreateUser(ctx, model.System, accounts.NewUser{
+	defer closeApp(a, log)
+	u, err := a.Accounts.CreateUser(ctx, model.System, accounts.NewUser{
 		Username: *username, Email: *email, Password: password, Name: *name, Roles: []string{"admin"}, Verified: true,
 	})
 	if err != nil {

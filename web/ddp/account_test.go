@@ -5,53 +5,27 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/coder/websocket"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/ddp"
 )
 
 var _ ddp.Accounts = (*accounts.Service)(nil)
 
-// accountServer is a DDP server with the account methods and core streams over a real
-// store holding one user, alice / pw, fed by a real hub.
+// accountServer is a DDP server wired as cmd/outpost wires it (wiretest, appServer),
+// holding one user, alice / pw.
 func accountServer(t *testing.T) (*testServer, *settings.Service, string) {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	cfg := settings.New(docdb.NewSettingsStore(st.Docs), hub, slog.New(slog.DiscardHandler))
-	if err := cfg.Register(ctx, append(settings.Core("U"), accounts.Settings()...)...); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(st.Docs), st.Docs, cfg, slog.New(slog.DiscardHandler))
-	acc.SetBcryptCost(bcrypt.MinCost)
-	u, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: "alice", Email: "alice@example.com", Password: "pw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fwd, stop := context.WithCancel(context.Background())
-	var srv *ddp.Server
-	ts := newServer(t, ddp.Config{}, func(s *ddp.Server) {
-		srv = s
-		ddp.RegisterAccountMethods(s, acc)
-		ddp.RegisterCoreStreams(s)
-	})
-	done := make(chan struct{})
-	go func() { srv.Forward(fwd, hub); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
-	return ts, cfg, u.ID
+	a := wiretest.Open(t)
+	u := wiretest.User(t, a, "alice")
+	return appServer(t, a), a.Settings, u.ID
 }
 
 func TestDDPLogin(t *testing.T) {

@@ -3,69 +3,35 @@ package ddp_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/model"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
 	"github.com/outpostchat/outpost/web/ddp"
 )
 
 var _ ddp.Chat = (*messaging.Service)(nil)
-
-// openRooms stands in for rooms.Service until the lead wires the two together: every
-// room in the real store is readable by anyone logged in.
-type openRooms struct{ db *docdb.DB }
-
-// DirectWith finds no direct message: the stand-in creates none.
-func (r openRooms) DirectWith(context.Context, model.Actor, string) (model.Room, *model.Subscription, error) {
-	return model.Room{}, nil, model.Invalid("error-room-not-found", "no direct message")
-}
-
-func (r openRooms) Access(ctx context.Context, _ model.Actor, rid string) (model.Room, *model.Subscription, error) {
-	var room model.Room
-	if err := r.db.Collection(docdb.Rooms).FindOne(ctx, docdb.ByID(rid), &room); err != nil {
-		return model.Room{}, nil, model.NotFound("error-invalid-room", "Invalid room")
-	}
-	return room, nil, nil
-}
 
 // TestChatMethods calls the message methods through the REST bridge (Server.Call) as
 // a logged-in user.
 func TestChatMethods(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(st.Docs), hub, log)
-	if err := cfg.Register(ctx, append(settings.Core("U"), messaging.Settings()...)...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](st.Docs), docdb.NewPermissionsStore[authz.Permission](st.Docs),
-		docdb.NewUserRolesStore(st.Docs), docdb.NewSubscriptionRolesStore(st.Docs), st.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := docdb.NewUsersStore(st.Docs).Insert(ctx, model.User{ID: "u1", Username: "alice", Type: "user", Active: true, Roles: []string{"user"}}); err != nil {
+	a := wiretest.Open(t)
+	if err := docdb.NewUsersStore(a.Store.Docs).Insert(ctx, model.User{ID: "u1", Username: "alice", Type: "user", Active: true, Roles: []string{"user"}}); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	if err := st.Docs.Collection(docdb.Rooms).Insert(ctx, model.Room{ID: "r1", T: "c", Name: "r1", Ts: now, UpdatedAt: now}); err != nil {
+	if err := a.Store.Docs.Collection(docdb.Rooms).Insert(ctx, model.Room{ID: "r1", T: "c", Name: "r1", Ts: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	svc := messaging.New(openRooms{st.Docs}, docdb.NewMessagesStore(st.Docs), st.Docs, az, cfg, hub, log)
 	srv := ddp.New(ddp.Config{})
-	ddp.RegisterChatMethods(srv, svc)
+	a.RegisterDDP(srv)
 	alice := model.Actor{UserID: "u1", Username: "alice", Roles: []string{"user"}}
 	call := func(method string, params ...string) (string, error) {
 		ps := make([]json.RawMessage, len(params))

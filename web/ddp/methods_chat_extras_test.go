@@ -2,74 +2,28 @@ package ddp_test
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/model"
-	"github.com/outpostchat/outpost/app/rooms"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
 	"github.com/outpostchat/outpost/web/ddp"
 )
 
 var _ ddp.ChatExtras = (*messaging.Service)(nil)
 
-// chatServer is a DDP server wired as cmd/outpost wires it: accounts, rooms and
-// messaging over a real store, the core and room streams fed by the hub. ann, bob,
-// cat and boss (an admin) have password pw and are all in #general.
+// chatServer is a DDP server wired as cmd/outpost wires it (wiretest, appServer). ann,
+// bob, cat and boss (an admin) have password pw and are all in #general.
 func chatServer(t *testing.T) (*testServer, *docdb.DB) {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(st.Docs), hub, log)
-	defs := append(append(append(settings.Core("U"), accounts.Settings()...), rooms.Settings()...), messaging.Settings()...)
-	if err := cfg.Register(ctx, defs...); err != nil {
-		t.Fatal(err)
+	a := wiretest.Open(t)
+	for _, n := range []string{"ann", "bob", "cat"} {
+		wiretest.User(t, a, n)
 	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](st.Docs), docdb.NewPermissionsStore[authz.Permission](st.Docs),
-		docdb.NewUserRolesStore(st.Docs), docdb.NewSubscriptionRolesStore(st.Docs), st.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rs := rooms.New(docdb.NewRoomsStore(st.Docs), docdb.NewSubscriptionsStore(st.Docs), docdb.NewUsersStore(st.Docs), st.Docs, hub, az, cfg, log)
-	if err := rs.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(st.Docs), st.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	acc.SetOnUserCreated(rs.JoinDefaultRooms)
-	for _, n := range []string{"ann", "bob", "cat", "boss"} {
-		roles := []string{"user"}
-		if n == "boss" {
-			roles = []string{"admin"}
-		}
-		if _, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: n, Email: n + "@example.com", Password: "pw", Roles: roles}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svc := messaging.New(rs, docdb.NewMessagesStore(st.Docs), st.Docs, az, cfg, hub, log)
-	ts := newServer(t, ddp.Config{}, func(s *ddp.Server) {
-		ddp.RegisterAccountMethods(s, acc)
-		ddp.RegisterRoomMethods(s, rs)
-		ddp.RegisterChatMethods(s, svc)
-		ddp.RegisterCoreStreams(s)
-		ddp.RegisterRoomStreams(s, rs)
-	})
-	fwd, stop := context.WithCancel(ctx)
-	t.Cleanup(stop)
-	go ts.Forward(fwd, hub)
-	return ts, st.Docs
+	wiretest.User(t, a, "boss", "admin")
+	return appServer(t, a), a.Store.Docs
 }
 
 // chatClient is a client whose method calls keep the stream events that arrive

@@ -2,28 +2,19 @@ package ddp_test
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
-	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/rooms"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/ddp"
 )
 
 var _ ddp.RoomMethods = (*rooms.Service)(nil)
 
-// roomServer is a DDP server with the account and room methods and the room streams
-// (fed by the hub) over a real store holding ann, bob and cat (password pw), all in
-// #general.
+// roomServer is a DDP server with every method and stream cmd/outpost registers
+// (wiretest), fed by the hub, holding ann, bob and cat (password pw), all in #general.
 func roomServer(t *testing.T) *testServer {
 	ts, _ := roomServerWith(t)
 	return ts
@@ -32,42 +23,22 @@ func roomServer(t *testing.T) *testServer {
 // roomServerWith is roomServer that also returns the room service.
 func roomServerWith(t *testing.T) (*testServer, *rooms.Service) {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(st.Docs), hub, log)
-	if err := cfg.Register(ctx, append(append(settings.Core("U"), accounts.Settings()...), rooms.Settings()...)...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](st.Docs), docdb.NewPermissionsStore[authz.Permission](st.Docs),
-		docdb.NewUserRolesStore(st.Docs), docdb.NewSubscriptionRolesStore(st.Docs), st.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rs := rooms.New(docdb.NewRoomsStore(st.Docs), docdb.NewSubscriptionsStore(st.Docs), docdb.NewUsersStore(st.Docs), st.Docs, hub, az, cfg, log)
-	if err := rs.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(st.Docs), st.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	acc.SetOnUserCreated(rs.JoinDefaultRooms)
+	a := wiretest.Open(t)
 	for _, n := range []string{"ann", "bob", "cat"} {
-		if _, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: n, Email: n + "@example.com", Password: "pw"}); err != nil {
-			t.Fatal(err)
-		}
+		wiretest.User(t, a, n)
 	}
-	ts := newServer(t, ddp.Config{}, func(s *ddp.Server) {
-		ddp.RegisterAccountMethods(s, acc)
-		ddp.RegisterRoomMethods(s, rs)
-		ddp.RegisterCoreStreams(s)
-		ddp.RegisterRoomStreams(s, rs)
-	})
-	fwd, stop := context.WithCancel(ctx)
-	t.Cleanup(stop)
-	go ts.Forward(fwd, hub)
-	return ts, rs
+	return appServer(t, a), a.Rooms
+}
+
+// appServer is a DDP server with every method and stream cmd/outpost registers over
+// a's services (wire.App.RegisterDDP), fed by a's hub until the test ends.
+func appServer(t *testing.T, a *wire.App) *testServer {
+	t.Helper()
+	ts := newServer(t, ddp.Config{}, a.RegisterDDP)
+	ctx, stop := context.WithCancel(context.Background())
+	done := a.Start(ctx, ts.Server)
+	t.Cleanup(func() { stop(); <-done })
+	return ts
 }
 
 func TestRoomMethods(t *testing.T) {

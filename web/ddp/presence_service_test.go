@@ -1,75 +1,31 @@
 package ddp_test
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
-	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/presence"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/ddp"
 )
 
 var _ ddp.Presence = (*presence.Service)(nil)
 
-// presenceServer is a DDP server with the account and presence methods and the core
-// streams, wired over a real store and hub as cmd/outpost wires them, with two users:
-// alice and bob (password pw). It returns their ids.
+// presenceServer is a DDP server wired as cmd/outpost wires it (wiretest, appServer),
+// with two users: alice and bob (password pw). It returns their ids.
 func presenceServer(t *testing.T) (ts *testServer, alice, bob string) {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(st.Docs), hub, log)
-	if err := cfg.Register(ctx, slices.Concat(settings.Core("U"), accounts.Settings(), accounts.UserSettings(), presence.Settings())...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](st.Docs), docdb.NewPermissionsStore[authz.Permission](st.Docs),
-		docdb.NewUserRolesStore(st.Docs), docdb.NewSubscriptionRolesStore(st.Docs), st.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(st.Docs), st.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
+	a := wiretest.Open(t)
 	var ids []string
 	for _, name := range []string{"alice", "bob"} {
-		u, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: name, Email: name + "@example.com", Password: "pw", Name: strings.ToUpper(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, u.ID)
+		ids = append(ids, wiretest.NewUser(t, a, accounts.NewUser{Username: name, Name: strings.ToUpper(name)}).ID)
 	}
-	pres := presence.New(docdb.NewPresenceStore[presence.User](st.Docs), hub, cfg, az, log)
-	if err := pres.Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	fwd, stop := context.WithCancel(context.Background())
-	var srv *ddp.Server
-	ts = newServer(t, ddp.Config{}, func(s *ddp.Server) {
-		srv = s
-		ddp.RegisterAccountMethods(s, acc)
-		ddp.RegisterCoreStreams(s)
-		ddp.RegisterPresenceMethods(s, pres)
-	})
-	done := make(chan struct{})
-	go func() { srv.Forward(fwd, hub); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
-	return ts, ids[0], ids[1]
+	return appServer(t, a), ids[0], ids[1]
 }
 
 // loginAs logs a new connection in with a password.

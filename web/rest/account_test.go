@@ -1,46 +1,28 @@
 package rest_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/model"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/rest"
 )
 
 var _ rest.Accounts = (*accounts.Service)(nil)
 
-// accountAPI serves the REST API over a real store with one user, alice / pw.
+// accountAPI serves the whole HTTP face as cmd/outpost wires it (wiretest) with one
+// user, alice / pw.
 func accountAPI(t *testing.T) http.Handler {
 	t.Helper()
-	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, slog.New(slog.DiscardHandler))
-	if err := cfg.Register(ctx, accounts.Settings()...); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, slog.New(slog.DiscardHandler))
-	acc.SetBcryptCost(bcrypt.MinCost)
-	if _, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: "alice", Email: "alice@example.com", Password: "pw", Verified: true}); err != nil {
-		t.Fatal(err)
-	}
-	return rest.New(rest.Deps{Settings: cfg, Accounts: acc})
+	a := wiretest.Open(t)
+	wiretest.NewUser(t, a, accounts.NewUser{Username: "alice", Verified: true})
+	return wiretest.Handler(t, a)
 }
 
 type loginAnswer struct {

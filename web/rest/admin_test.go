@@ -1,22 +1,14 @@
 package rest_test
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/authz"
-	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/rest"
 )
 
@@ -25,35 +17,14 @@ var (
 	_ rest.SettingsAdmin = (*settings.Service)(nil)
 )
 
-// adminAPI serves the REST API with every service real: an admin (boss / pw) and a
-// plain user (joe / pw).
+// adminAPI serves the whole HTTP face as cmd/outpost wires it (wiretest): an admin
+// (boss / pw) and a plain user (joe / pw).
 func adminAPI(t *testing.T) http.Handler {
 	t.Helper()
-	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
-	if err := cfg.Register(ctx, append(settings.Core("U"), accounts.Settings()...)...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
-		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	for _, u := range []accounts.NewUser{
-		{Username: "boss", Email: "boss@example.com", Password: "pw", Roles: []string{"admin"}},
-		{Username: "joe", Email: "joe@example.com", Password: "pw"},
-	} {
-		if _, err := acc.CreateUser(ctx, model.System, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return rest.New(rest.Deps{Settings: cfg, SettingsAdmin: cfg, Accounts: acc, Authz: az})
+	a := wiretest.Open(t)
+	wiretest.User(t, a, "boss", "admin")
+	wiretest.User(t, a, "joe")
+	return wiretest.Handler(t, a)
 }
 
 func authedDo(t *testing.T, h http.Handler, who loginAnswer, method, target, body string) response {

@@ -2,96 +2,55 @@ package rest_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/model"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/cmd/outpost/wire"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
 	"github.com/outpostchat/outpost/web/rest"
 )
 
 var _ rest.Messaging = (*messaging.Service)(nil)
 
-// chatRooms stands in for rooms.Service until the lead wires the two together: it
-// reads the real store; public channels are open to every user, other rooms to members.
-type chatRooms struct{ db *docdb.DB }
-
-// DirectWith finds no direct message: the stand-in creates none.
-func (r chatRooms) DirectWith(context.Context, model.Actor, string) (model.Room, *model.Subscription, error) {
-	return model.Room{}, nil, model.Invalid("error-room-not-found", "no direct message")
-}
-
-func (r chatRooms) Access(ctx context.Context, actor model.Actor, rid string) (model.Room, *model.Subscription, error) {
-	var room model.Room
-	if err := r.db.Collection(docdb.Rooms).FindOne(ctx, docdb.ByID(rid), &room); err != nil {
-		return model.Room{}, nil, model.NotFound("error-invalid-room", "Invalid room")
-	}
-	var sub model.Subscription
-	q := docdb.Query{Where: docdb.F("rid") + " = ? AND " + docdb.F("u._id") + " = ?", Args: []any{rid, actor.UserID}}
-	if err := r.db.Collection(docdb.Subscriptions).FindOne(ctx, q, &sub); err != nil {
-		if room.T == model.RoomPublic {
-			return room, nil, nil
-		}
-		return model.Room{}, nil, model.Forbidden("error-not-allowed")
-	}
-	return room, &sub, nil
-}
-
-// chatAPI serves the REST API with messaging over a real store: joe and ann (pw), a
-// private group "grp" of joe only and a channel "general" of both.
+// chatAPI serves the whole HTTP face as cmd/outpost wires it (wiretest): joe and ann
+// (pw), both in #general (GENERAL), and a private group "grp" of joe only.
 func chatAPI(t *testing.T) http.Handler {
 	t.Helper()
+	a := chatApp(t, "joe", "ann")
+	return wiretest.Handler(t, a)
+}
+
+// chatApp wires the services with the users (boss an admin) in #general and a private
+// group "grp" of the first user only, stored as is so that its id is known.
+func chatApp(t *testing.T, names ...string) *wire.App {
+	t.Helper()
 	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
-	if err := cfg.Register(ctx, append(append(settings.Core("U"), accounts.Settings()...), messaging.Settings()...)...); err != nil {
-		t.Fatal(err)
+	a := wiretest.Open(t)
+	var first model.User
+	for i, n := range names {
+		var roles []string
+		if n == "boss" {
+			roles = []string{"admin"}
+		}
+		u := wiretest.User(t, a, n, roles...)
+		if i == 0 {
+			first = u
+		}
 	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
-		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	var users []model.User
-	for _, n := range []string{"joe", "ann"} {
-		u, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: n, Email: n + "@example.com", Password: "pw"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		users = append(users, u)
+	db := a.Store.Docs
+	if err := db.Collection(docdb.Rooms).Insert(ctx, model.Room{ID: "grp", T: model.RoomPrivate, Name: "grp", Ts: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
 	}
-	for _, r := range []struct {
-		id, t   string
-		members []model.User
-	}{{"grp", model.RoomPrivate, users[:1]}, {"general", model.RoomPublic, users}} {
-		if err := s.Docs.Collection(docdb.Rooms).Insert(ctx, model.Room{ID: r.id, T: r.t, Name: r.id, Ts: now, UpdatedAt: now}); err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range r.members {
-			sub := model.Subscription{ID: r.id + u.ID, RID: r.id, U: model.UserRef{ID: u.ID, Username: u.Username}, Name: r.id, T: r.t, Ts: now, UpdatedAt: now}
-			if err := s.Docs.Collection(docdb.Subscriptions).Insert(ctx, sub); err != nil {
-				t.Fatal(err)
-			}
-		}
+	sub := model.Subscription{ID: "grp" + first.ID, RID: "grp", U: model.UserRef{ID: first.ID, Username: first.Username}, Name: "grp", T: model.RoomPrivate, Ts: now, UpdatedAt: now}
+	if err := db.Collection(docdb.Subscriptions).Insert(ctx, sub); err != nil {
+		t.Fatal(err)
 	}
-	svc := messaging.New(chatRooms{s.Docs}, docdb.NewMessagesStore(s.Docs), s.Docs, az, cfg, hub, log)
-	return rest.New(rest.Deps{Settings: cfg, Accounts: acc, Authz: az, Messaging: svc})
+	return a
 }
 
 func TestChatRoutes(t *testing.T) {
@@ -121,7 +80,7 @@ func TestChatRoutes(t *testing.T) {
 		{j, "GET", "/api/v1/groups.history?roomId=grp&count=50&showThreadMessages=false", ``, 200, `"msg":"edited"`},
 		{a, "GET", "/api/v1/groups.history?roomId=grp", ``, 403, `error-not-allowed`},
 		{j, "GET", "/api/v1/groups.history?roomId=grp&latest=yesterday", ``, 400, `error-invalid-date`},
-		{j, "GET", "/api/v1/channels.history?roomId=general", ``, 200, `"mentions":[{"_id"`},
+		{j, "GET", "/api/v1/channels.history?roomId=GENERAL", ``, 200, `"mentions":[{"_id"`},
 		{j, "GET", "/api/v1/groups.messages?roomId=grp", ``, 200, `"total":2`},
 		{j, "GET", "/api/v1/chat.syncMessages?roomId=grp&lastUpdate=2020-01-01T00:00:00.000Z", ``, 200, `"deleted":[]`},
 		{j, "GET", "/api/v1/chat.syncMessages?roomId=grp&type=UPDATED&next=0&count=1", ``, 200, `"cursor":{"next":"`},
@@ -134,7 +93,7 @@ func TestChatRoutes(t *testing.T) {
 		{a, "GET", "/api/v1/chat.search?roomId=grp&searchText=edit", ``, 403, `error-not-allowed`},
 		{j, "GET", "/api/v1/chat.search?roomId=grp", ``, 400, `error-searchText-param-not-provided`},
 		{a, "POST", "/api/v1/chat.delete", `{"roomId":"grp","msgId":"m1aaaaaaaaaaaaaa"}`, 403, `error-not-allowed`},
-		{j, "POST", "/api/v1/chat.delete", `{"roomId":"general","msgId":"m1aaaaaaaaaaaaaa"}`, 400, `does not match`},
+		{j, "POST", "/api/v1/chat.delete", `{"roomId":"GENERAL","msgId":"m1aaaaaaaaaaaaaa"}`, 400, `does not match`},
 		{j, "POST", "/api/v1/chat.delete", `{"roomId":"grp","msgId":"m1aaaaaaaaaaaaaa"}`, 200, `"message":{"_id":"m1aaaaaaaaaaaaaa","rid":"grp"`},
 		{j, "GET", "/api/v1/chat.getDeletedMessages?roomId=grp&since=2020-01-01T00:00:00Z", ``, 200, `"total":0`},
 	})

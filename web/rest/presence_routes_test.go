@@ -2,61 +2,29 @@ package rest_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/presence"
 	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/rest"
 )
 
 var _ rest.Presence = (*presence.Service)(nil)
 
-// presenceAPI serves the REST API with presence wired as cmd/outpost wires it, over a
-// real store with an admin (boss / pw) and a user (joe / pw). It returns the service too,
-// for the tests to connect users as the DDP server would.
+// presenceAPI serves the whole HTTP face as cmd/outpost wires it (wiretest), with an
+// admin (boss / pw) and a user (joe / pw). It returns the presence service too, for the
+// tests to connect users as the DDP server would.
 func presenceAPI(t *testing.T) (http.Handler, *presence.Service, *settings.Service) {
 	t.Helper()
-	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
-	if err := cfg.Register(ctx, slices.Concat(settings.Core("U"), accounts.Settings(), accounts.UserSettings(), presence.Settings())...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
-		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	for _, u := range []accounts.NewUser{
-		{Username: "boss", Email: "boss@example.com", Password: "pw", Name: "Boss", Roles: []string{"admin"}},
-		{Username: "joe", Email: "joe@example.com", Password: "pw", Name: "Joe"},
-	} {
-		if _, err := acc.CreateUser(ctx, model.System, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pres := presence.New(docdb.NewPresenceStore[presence.User](s.Docs), hub, cfg, az, log)
-	if err := pres.Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return rest.New(rest.Deps{Settings: cfg, Accounts: acc, Presence: pres}), pres, cfg
+	a := wiretest.Open(t)
+	wiretest.NewUser(t, a, accounts.NewUser{Username: "boss", Name: "Boss", Roles: []string{"admin"}})
+	wiretest.NewUser(t, a, accounts.NewUser{Username: "joe", Name: "Joe"})
+	return wiretest.Handler(t, a), a.Presence, a.Settings
 }
 
 func TestPresenceRoutes(t *testing.T) {

@@ -1,69 +1,32 @@
 package rest_test
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
-	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/model"
-	"github.com/outpostchat/outpost/app/rooms"
-	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
-	"github.com/outpostchat/outpost/web/rest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 )
 
-// roomsChatAPI serves the REST API with rooms and messaging wired together as
-// cmd/outpost wires them, users' deletion reaching their rooms: an admin (boss) and
-// users ann, bob and cat (password pw), all in #general. It returns the hub too.
+// roomsChatAPI serves the whole HTTP face as cmd/outpost wires it (wiretest), users'
+// deletion reaching their rooms: an admin (boss) and users ann, bob and cat (password
+// pw), all in #general. It returns the hub too.
 func roomsChatAPI(t *testing.T) (http.Handler, *streamhub.Hub) {
 	t.Helper()
-	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
-	defs := slices.Concat(settings.Core("U"), accounts.Settings(), accounts.UserSettings(), rooms.Settings(), messaging.Settings())
-	if err := cfg.Register(ctx, defs...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
-		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rs := rooms.New(docdb.NewRoomsStore(s.Docs), docdb.NewSubscriptionsStore(s.Docs), docdb.NewUsersStore(s.Docs), s.Docs, hub, az, cfg, log)
-	if err := rs.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	acc.SetPermissions(az)
-	acc.SetEvents(hub)
-	acc.SetOnUserCreated(rs.JoinDefaultRooms)
-	acc.SetOnUserDeleted(rs.UserDeleted)
-	msg := messaging.New(rs, docdb.NewMessagesStore(s.Docs), s.Docs, az, cfg, hub, log)
+	a := wiretest.Open(t)
 	for _, name := range []string{"boss", "ann", "bob", "cat"} {
 		roles := []string{"user"}
 		if name == "boss" {
 			roles = []string{"admin"}
 		}
-		if _, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: name, Email: name + "@example.com", Password: "pw", Name: "N " + name, Roles: roles}); err != nil {
-			t.Fatal(err)
-		}
+		wiretest.NewUser(t, a, accounts.NewUser{Username: name, Name: "N " + name, Roles: roles})
 	}
-	return rest.New(rest.Deps{Settings: cfg, Accounts: acc, Users: acc, Authz: az, Rooms: rs, Messaging: msg}), hub
+	return wiretest.Handler(t, a), a.Hub
 }
 
 // TestMuteStopsSending: a muted user's chat.sendMessage is refused, and works again once

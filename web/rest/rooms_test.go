@@ -1,65 +1,27 @@
 package rest_test
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
-	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/rooms"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/rest"
 )
 
 var _ rest.Rooms = (*rooms.Service)(nil)
 
-// roomsAPI serves the REST API with the room service wired as cmd/outpost wires it:
-// an admin (boss) and users ann, bob and cat, all in #general.
+// roomsAPI serves the whole HTTP face as cmd/outpost wires it (wiretest): an admin
+// (boss) and users ann, bob and cat, all in #general.
 func roomsAPI(t *testing.T) http.Handler {
 	t.Helper()
-	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
-	defs := append(append(append(settings.Core("U"), accounts.Settings()...), accounts.UserSettings()...), rooms.Settings()...)
-	if err := cfg.Register(ctx, defs...); err != nil {
-		t.Fatal(err)
+	a := wiretest.Open(t)
+	wiretest.User(t, a, "boss", "admin")
+	for _, name := range []string{"ann", "bob", "cat"} {
+		wiretest.User(t, a, name)
 	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
-		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rs := rooms.New(docdb.NewRoomsStore(s.Docs), docdb.NewSubscriptionsStore(s.Docs), docdb.NewUsersStore(s.Docs), s.Docs, hub, az, cfg, log)
-	if err := rs.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	acc.SetPermissions(az)
-	acc.SetEvents(hub)
-	acc.SetOnUserCreated(rs.JoinDefaultRooms)
-	for _, name := range []string{"boss", "ann", "bob", "cat"} {
-		roles := []string{"user"}
-		if name == "boss" {
-			roles = []string{"admin"}
-		}
-		if _, err := acc.CreateUser(ctx, model.System, accounts.NewUser{Username: name, Email: name + "@example.com", Password: "pw", Roles: roles}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return rest.New(rest.Deps{Settings: cfg, Accounts: acc, Users: acc, Authz: az, Rooms: rs})
+	return wiretest.Handler(t, a)
 }
 
 // field decodes the answer and returns the string at a path of keys.

@@ -1,61 +1,29 @@
 package rest_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/outpostchat/outpost/app/accounts"
-	"github.com/outpostchat/outpost/app/authz"
-	"github.com/outpostchat/outpost/app/model"
-	"github.com/outpostchat/outpost/app/settings"
-	"github.com/outpostchat/outpost/app/streamhub"
-	"github.com/outpostchat/outpost/storage/docdb"
-	"github.com/outpostchat/outpost/storage/storetest"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
 	"github.com/outpostchat/outpost/web/rest"
 )
 
 var _ rest.Users = (*accounts.Service)(nil)
 
-// usersAPI serves the REST API with user management wired as cmd/outpost wires it: an
-// admin (boss / pw) and a plain user (joe / pw).
+// usersAPI serves the whole HTTP face as cmd/outpost wires it (wiretest): an admin
+// (boss / pw) and a plain user (joe / pw).
 func usersAPI(t *testing.T) http.Handler {
 	t.Helper()
-	ctx := context.Background()
-	s := storetest.Open(t)
-	hub := streamhub.New(nil)
-	t.Cleanup(hub.Close)
-	log := slog.New(slog.DiscardHandler)
-	cfg := settings.New(docdb.NewSettingsStore(s.Docs), hub, log)
-	defs := append(append(settings.Core("U"), accounts.Settings()...), accounts.UserSettings()...)
-	if err := cfg.Register(ctx, defs...); err != nil {
-		t.Fatal(err)
-	}
-	az := authz.New(docdb.NewRolesStore[authz.Role](s.Docs), docdb.NewPermissionsStore[authz.Permission](s.Docs),
-		docdb.NewUserRolesStore(s.Docs), docdb.NewSubscriptionRolesStore(s.Docs), s.Docs, hub, log)
-	if err := az.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acc := accounts.New(docdb.NewUsersStore(s.Docs), s.Docs, cfg, log)
-	acc.SetBcryptCost(bcrypt.MinCost)
-	acc.SetPermissions(az)
-	acc.SetEvents(hub)
-	for _, u := range []accounts.NewUser{
-		{Username: "boss", Email: "boss@example.com", Password: "pw", Roles: []string{"admin"}},
-		{Username: "joe", Email: "joe@example.com", Password: "pw"},
-	} {
-		if _, err := acc.CreateUser(ctx, model.System, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return rest.New(rest.Deps{Settings: cfg, SettingsAdmin: cfg, Accounts: acc, Users: acc, Authz: az})
+	a := wiretest.Open(t)
+	wiretest.Set(t, a, "API_Enable_Rate_Limiter", true) // as shipped: users.register is limited
+	wiretest.User(t, a, "boss", "admin")
+	wiretest.User(t, a, "joe")
+	return wiretest.Handler(t, a)
 }
 
 // digestOf is the hex SHA-256 of a password, as clients send the current password.

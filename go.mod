@@ -7,6 +7,7 @@ require (
 	github.com/coder/websocket v1.8.15
 	go.mongodb.org/mongo-driver v1.17.3
 	golang.org/x/crypto v0.59.0
+	golang.org/x/image v0.47.0
 	modernc.org/sqlite v1.32.0
 )
 

@@ -60,6 +60,7 @@ type Config struct {
 	Presence      rest.Presence
 	Rooms         rest.Rooms
 	Messaging     rest.Messaging
+	Uploads       Uploads      // rooms.media, rooms.upload and /file-upload; nil serves none
 	DDP           *ddp.Server  // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
 	Logger        *slog.Logger // request and error log; nil discards
 	Version       string       // Outpost's own version (not the Rocket.Chat version it answers as)
@@ -118,6 +119,7 @@ func (s *Server) routes(cfg Config) {
 		Presence:      cfg.Presence,
 		Rooms:         cfg.Rooms,
 		Messaging:     cfg.Messaging,
+		Uploads:       cfg.Uploads,
 		Logger:        s.log,
 		Version:       cfg.Version,
 		Started:       cfg.Started,
@@ -125,6 +127,9 @@ func (s *Server) routes(cfg Config) {
 		RateLimits:     cfg.RateLimits,
 		ForwardedCount: cfg.ForwardedCount,
 	}))
+	if cfg.Uploads != nil {
+		s.mux.Handle("GET /file-upload/{id}/{name...}", LongLived(fileUpload(cfg.Accounts, cfg.Uploads, s.log)))
+	}
 	if cfg.DDP != nil {
 		// Rocket.Chat defines method.call and method.callAnon with rateLimiterOptions:
 		// false: the REST limiter skips them and the DDP method limiter applies per

@@ -258,6 +258,9 @@ func (s *Service) Delete(ctx context.Context, actor model.Actor, in DeleteInput)
 	if newRoom != nil {
 		s.publishRoom(ctx, *newRoom)
 	}
+	if ids := fileIDs(m); len(ids) > 0 && s.onFilesRemoved != nil {
+		s.onFilesRemoved(ctx, ids)
+	}
 	return m, nil
 }
 

@@ -196,6 +196,9 @@ type Service struct {
 	// parser of app/messaging/md is wired with SetParser.
 	parse   func(string) []any
 	extract func(ast []any, text string) Tokens
+
+	// onFilesRemoved, when set, removes the uploads of a deleted message (sendfile.go).
+	onFilesRemoved func(ctx context.Context, ids []string)
 }
 
 // Tokens are the @mentions (usernames, "all", "here"), #channels (names) and URLs a

@@ -41,6 +41,11 @@ const SendRate = 5
 // the message, the room's msgs/lm/lastMessage and the members' subscriptions are
 // written in one transaction, then the changes are published.
 func (s *Service) Send(ctx context.Context, actor model.Actor, in SendInput) (model.Message, error) {
+	return s.send(ctx, actor, in, nil)
+}
+
+// send is Send, with the file parts of a file message when fp is not nil (sendfile.go).
+func (s *Service) send(ctx context.Context, actor model.Actor, in SendInput, fp *FileParts) (model.Message, error) {
 	if actor.IsAnonymous() {
 		return model.Message{}, model.Errorf(model.KindUnauthorized, "error-invalid-user", "Invalid user")
 	}
@@ -123,11 +128,16 @@ func (s *Service) Send(ctx context.Context, actor model.Actor, in SendInput) (mo
 	if parent != nil {
 		m.TMID, m.TShow = parent.ID, in.TShow
 	}
+	var also func(context.Context) error
+	if fp != nil {
+		fp.apply(&m)
+		also = fp.InTx
+	}
 	toAll, toHere, err := s.enrich(ctx, &m)
 	if err != nil {
 		return model.Message{}, model.Internal(err)
 	}
-	out, err := s.write(ctx, &m, room, parent, toAll, toHere)
+	out, err := s.write(ctx, &m, room, parent, toAll, toHere, also)
 	if err != nil {
 		if isDuplicate(err) {
 			if old, err := s.store.Message(ctx, m.ID); err == nil {
@@ -250,8 +260,9 @@ type sent struct {
 	subs   []model.Subscription
 }
 
-// write stores the message and its consequences in one transaction.
-func (s *Service) write(ctx context.Context, m *model.Message, room model.Room, parent *model.Message, toAll, toHere bool) (sent, error) {
+// write stores the message and its consequences in one transaction; also, when not
+// nil, runs in that transaction too.
+func (s *Service) write(ctx context.Context, m *model.Message, room model.Room, parent *model.Message, toAll, toHere bool, also func(context.Context) error) (sent, error) {
 	var out sent
 	sender := m.U.ID
 	threadOnly := m.TMID != "" && !m.TShow
@@ -274,6 +285,11 @@ func (s *Service) write(ctx context.Context, m *model.Message, room model.Room, 
 		}
 		if err := s.store.InsertMessage(ctx, *m); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(ctx); err != nil {
+				return err
+			}
 		}
 		rc := RoomChange{IncMsgs: 1, At: m.UpdatedAt}
 		if !threadOnly {

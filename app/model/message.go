@@ -63,12 +63,15 @@ type MessageURL struct {
 	Meta map[string]any `json:"meta,omitempty"`
 }
 
-// FileRef is the {_id, name, type, size} a message keeps of an uploaded file.
+// FileRef is the {_id, name, type, size, format, typeGroup} a message keeps of an
+// uploaded file (Rocket.Chat's FileProp).
 type FileRef struct {
-	ID   string `json:"_id"`
-	Name string `json:"name"`
-	Type string `json:"type"`
-	Size int64  `json:"size,omitempty"`
+	ID        string `json:"_id"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	Size      int64  `json:"size,omitempty"`
+	Format    string `json:"format,omitempty"`
+	TypeGroup string `json:"typeGroup,omitempty"`
 }
 
 // Reaction is who reacted with one emoji.

@@ -48,6 +48,7 @@ type Deps struct {
 	Presence      Presence  // presence and status (users.setStatus…); nil leaves those routes out
 	Rooms         Rooms     // rooms and subscriptions (channels.*, groups.*, im.*, rooms.*…); nil leaves them out
 	Messaging     Messaging // messages (chat.*, *.history…); nil leaves them out
+	Uploads       Uploads   // rooms.media, rooms.mediaConfirm, rooms.upload; nil leaves them out
 	Logger        *slog.Logger
 	Version       string    // Outpost's own version, for admins' /api/info once sign-in exists
 	Started       time.Time // process start, likewise
@@ -132,6 +133,9 @@ func (a *api) routes() {
 	}
 	if a.Messaging != nil {
 		a.chatRoutes()
+	}
+	if a.Uploads != nil {
+		a.uploadRoutes()
 	}
 	if a.Authz == nil || a.SettingsAdmin == nil {
 		return

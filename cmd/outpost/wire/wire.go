@@ -23,6 +23,7 @@ import (
 	"github.com/outpostchat/outpost/app/rooms"
 	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
+	"github.com/outpostchat/outpost/app/uploads"
 	"github.com/outpostchat/outpost/storage"
 	"github.com/outpostchat/outpost/storage/docdb"
 	"github.com/outpostchat/outpost/web"
@@ -54,6 +55,7 @@ type App struct {
 	Presence  *presence.Service
 	Rooms     *rooms.Service
 	Messaging *messaging.Service
+	Uploads   *uploads.Service
 
 	log *slog.Logger
 }
@@ -91,7 +93,7 @@ func (a *App) init(ctx context.Context, o Options) error {
 		return err
 	}
 	if err := a.Settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings(),
-		presence.Settings(), rooms.Settings(), messaging.Settings(), rest.RateLimitSettings())...); err != nil {
+		presence.Settings(), rooms.Settings(), messaging.Settings(), uploads.Settings(), rest.RateLimitSettings())...); err != nil {
 		return err
 	}
 	if o.RootURL != "" && a.Settings.String("Site_Url") != o.RootURL {
@@ -127,6 +129,9 @@ func (a *App) init(ctx context.Context, o Options) error {
 		func(ast []any, _ string) messaging.Tokens {
 			return messaging.Tokens{Mentions: md.Mentions(ast), Channels: md.Channels(ast), URLs: md.URLs(ast)}
 		})
+	a.Uploads = uploads.New(docdb.NewUploadsStore[uploads.Upload](docs), uploadBlobs{a.Store.Files}, docs, a.Rooms, a.Messaging,
+		a.Settings, log.With("svc", "uploads"))
+	a.Messaging.SetOnFilesRemoved(a.Uploads.Remove)
 	return a.ensureAdmin(ctx, o.Admin)
 }
 
@@ -178,6 +183,7 @@ func (a *App) Start(ctx context.Context, d *ddp.Server) <-chan struct{} {
 		d.Forward(ctx, a.Hub)
 	}()
 	a.Presence.Start(ctx)
+	a.Uploads.Start(ctx)
 	return done
 }
 
@@ -186,7 +192,7 @@ func (a *App) Start(ctx context.Context, d *ddp.Server) <-chan struct{} {
 // Version, Started, ForwardedCount.
 func (a *App) WebConfig(d *ddp.Server, log *slog.Logger) web.Config {
 	return web.Config{Settings: a.Settings, SettingsAdmin: a.Settings, Authz: a.Authz, Accounts: a.Accounts, Users: a.Accounts,
-		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, RateLimits: a.Settings, DDP: d, Logger: log}
+		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, Uploads: a.Uploads, RateLimits: a.Settings, DDP: d, Logger: log}
 }
 
 // Close stops presence and the hub and closes the store (a checkpoint).

@@ -131,6 +131,7 @@ func (a *App) init(ctx context.Context, o Options) error {
 		})
 	a.Uploads = uploads.New(docdb.NewUploadsStore[uploads.Upload](docs), uploadBlobs{a.Store.Files}, docs, a.Rooms, a.Messaging,
 		a.Settings, log.With("svc", "uploads"))
+	a.Uploads.SetImager(uploads.DescribeImage)
 	a.Messaging.SetOnFilesRemoved(a.Uploads.Remove)
 	return a.ensureAdmin(ctx, o.Admin)
 }

@@ -60,11 +60,12 @@ type Config struct {
 	Presence      rest.Presence
 	Rooms         rest.Rooms
 	Messaging     rest.Messaging
-	Uploads       Uploads      // rooms.media, rooms.upload and /file-upload; nil serves none
-	DDP           *ddp.Server  // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
-	Logger        *slog.Logger // request and error log; nil discards
-	Version       string       // Outpost's own version (not the Rocket.Chat version it answers as)
-	Started       time.Time    // when the process started
+	Uploads       Uploads       // rooms.media, rooms.upload and /file-upload; nil serves none
+	Avatars       AvatarService // users.setAvatar, users.resetAvatar and the /avatar pictures; nil serves placeholders only
+	DDP           *ddp.Server   // realtime: /websocket, /sockjs and the method.call bridge; nil serves none
+	Logger        *slog.Logger  // request and error log; nil discards
+	Version       string        // Outpost's own version (not the Rocket.Chat version it answers as)
+	Started       time.Time     // when the process started
 
 	// RateLimits are the REST rate limiter's live settings (rest.RateLimitSettings); nil
 	// turns the limiter off. ForwardedCount is how many trusted reverse proxies stand in
@@ -109,7 +110,12 @@ func (s *Server) routes(cfg Config) {
 	s.mux.HandleFunc("GET /health", health)
 	s.mux.HandleFunc("GET /livez", health)
 	s.mux.HandleFunc("GET /_timesync", timesync)
-	s.mux.HandleFunc("GET /avatar/{name}", avatar)
+	var av Avatars // no typed nils below
+	var restAv rest.Avatars
+	if cfg.Avatars != nil {
+		av, restAv = cfg.Avatars, cfg.Avatars
+	}
+	avatarRoutes(s.mux, cfg.Accounts, av, s.log)
 	s.mux.Handle("/api/", rest.New(rest.Deps{
 		Settings:      cfg.Settings,
 		Accounts:      cfg.Accounts,
@@ -120,6 +126,7 @@ func (s *Server) routes(cfg Config) {
 		Rooms:         cfg.Rooms,
 		Messaging:     cfg.Messaging,
 		Uploads:       cfg.Uploads,
+		Avatars:       restAv,
 		Logger:        s.log,
 		Version:       cfg.Version,
 		Started:       cfg.Started,

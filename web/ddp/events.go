@@ -130,6 +130,8 @@ func (s *Server) deliver(ev streamhub.Event) {
 		})
 	case streamhub.PresenceChanged:
 		s.deliverPresence(e)
+	case streamhub.AvatarChanged:
+		s.deliverAvatar(e)
 	default:
 		s.deliverRooms(ev)
 	}

@@ -49,6 +49,7 @@ type Deps struct {
 	Rooms         Rooms     // rooms and subscriptions (channels.*, groups.*, im.*, rooms.*…); nil leaves them out
 	Messaging     Messaging // messages (chat.*, *.history…); nil leaves them out
 	Uploads       Uploads   // rooms.media, rooms.mediaConfirm, rooms.upload; nil leaves them out
+	Avatars       Avatars   // users.setAvatar, users.resetAvatar; nil leaves them out
 	Logger        *slog.Logger
 	Version       string    // Outpost's own version, for admins' /api/info once sign-in exists
 	Started       time.Time // process start, likewise
@@ -136,6 +137,9 @@ func (a *api) routes() {
 	}
 	if a.Uploads != nil {
 		a.uploadRoutes()
+	}
+	if a.Avatars != nil {
+		a.avatarRoutes()
 	}
 	if a.Authz == nil || a.SettingsAdmin == nil {
 		return

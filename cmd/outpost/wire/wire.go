@@ -24,6 +24,7 @@ import (
 	"github.com/outpostchat/outpost/app/settings"
 	"github.com/outpostchat/outpost/app/streamhub"
 	"github.com/outpostchat/outpost/app/uploads"
+	"github.com/outpostchat/outpost/app/uploads/avatars"
 	"github.com/outpostchat/outpost/storage"
 	"github.com/outpostchat/outpost/storage/docdb"
 	"github.com/outpostchat/outpost/web"
@@ -56,6 +57,7 @@ type App struct {
 	Rooms     *rooms.Service
 	Messaging *messaging.Service
 	Uploads   *uploads.Service
+	Avatars   *avatars.Service
 
 	log *slog.Logger
 }
@@ -93,7 +95,7 @@ func (a *App) init(ctx context.Context, o Options) error {
 		return err
 	}
 	if err := a.Settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings(),
-		presence.Settings(), rooms.Settings(), messaging.Settings(), uploads.Settings(), rest.RateLimitSettings())...); err != nil {
+		presence.Settings(), rooms.Settings(), messaging.Settings(), uploads.Settings(), avatars.Settings(), rest.RateLimitSettings())...); err != nil {
 		return err
 	}
 	if o.RootURL != "" && a.Settings.String("Site_Url") != o.RootURL {
@@ -133,6 +135,8 @@ func (a *App) init(ctx context.Context, o Options) error {
 		a.Settings, log.With("svc", "uploads"))
 	a.Uploads.SetImager(uploads.DescribeImage)
 	a.Messaging.SetOnFilesRemoved(a.Uploads.Remove)
+	a.Avatars = avatars.New(docdb.NewUsersStore(docs), docdb.NewRoomsStore(docs), uploadBlobs{a.Store.Files}, a.Authz, a.Settings,
+		a.Hub, log.With("svc", "avatars"))
 	return a.ensureAdmin(ctx, o.Admin)
 }
 
@@ -165,6 +169,7 @@ func (a *App) RegisterDDP(d *ddp.Server) {
 	ddp.RegisterRoomMethods(d, a.Rooms)
 	ddp.RegisterRoomStreams(d, a.Rooms)
 	ddp.RegisterChatMethods(d, a.Messaging)
+	ddp.RegisterAvatarMethods(d, a.Avatars)
 }
 
 // DDP returns a realtime server with every method and stream registered (RegisterDDP).
@@ -193,7 +198,7 @@ func (a *App) Start(ctx context.Context, d *ddp.Server) <-chan struct{} {
 // Version, Started, ForwardedCount.
 func (a *App) WebConfig(d *ddp.Server, log *slog.Logger) web.Config {
 	return web.Config{Settings: a.Settings, SettingsAdmin: a.Settings, Authz: a.Authz, Accounts: a.Accounts, Users: a.Accounts,
-		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, Uploads: a.Uploads, RateLimits: a.Settings, DDP: d, Logger: log}
+		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, Uploads: a.Uploads, Avatars: a.Avatars, RateLimits: a.Settings, DDP: d, Logger: log}
 }
 
 // Close stops presence and the hub and closes the store (a checkpoint).

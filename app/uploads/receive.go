@@ -129,7 +129,17 @@ type readTracker struct {
 }
 
 func (t *readTracker) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
+	// Fill p: a multipart part yields at most 4 KiB a read, and the blob store writes
+	// what each read gives, so short reads would cost a write syscall per 4 KiB.
+	n, err := 0, error(nil)
+	for n < len(p) && err == nil {
+		var m int
+		m, err = t.r.Read(p[n:])
+		n += m
+	}
+	if err == io.EOF && n > 0 {
+		err = nil // the next read gives io.EOF again
+	}
 	if err != nil && err != io.EOF && t.err == nil {
 		t.err = err
 	}

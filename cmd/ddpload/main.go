@@ -10,6 +10,7 @@
 //	ddpload -preset room500,rooms100 -serve ./outpost
 //	ddpload -mode chat -users 200 -rooms 20 -room-size 10 -rate 100 -duration 20s
 //	ddpload -mode history -serve ./outpost [-data ./outpost-load-1m]
+//	ddpload -mode upload -serve ./outpost [-upload-mib 100 -upload-rss-mib 1024]
 //
 // Before each login mode it logs in over REST (POST /api/v1/login) for a resume token, then:
 //
@@ -51,6 +52,16 @@
 // times each from -clients concurrent clients after -warmup unmeasured ones, checking
 // every answer. Target: p99 < 5 ms.
 //
+// upload (issue 5) sets FileUpload_MaxFileSize to -1 (no limit) as the admin, then times
+// a copy of a -upload-mib file through a user-space buffer plus fsync, on the data
+// directory's disk (the baseline; exec cp too, for information), its upload to
+// rooms.media (streamed multipart, to the answer, which follows the blob's fsync) and
+// its download from /file-upload (written and fsynced), each -upload-runs times, the
+// fastest counting; every download is checked byte for byte and deleted with its
+// message. It then uploads a -upload-rss-mib file sampling the server's RSS every 10 ms.
+// Targets: upload and download at least 0.7 of the copy's rate; RSS under 64 MB above
+// idle during the large upload. See upload.go.
+//
 // -serve BINARY starts that Outpost binary (serve --listen 127.0.0.1:0) on -data (chat:
 // by default a fresh temporary directory, removed at the end) with an admin ddpload
 // creates and records in DIR/ddpload.json, measures it, and stops it; without -serve the
@@ -86,7 +97,7 @@ import (
 
 // Each mode's -conns when the flag is 0.
 // chat and history take their connection counts from their own flags.
-var defaultConns = map[string]int{"idle": 10_000, "resume": 50, "password": 4, "chat": 0, "history": 0}
+var defaultConns = map[string]int{"idle": 10_000, "resume": 50, "password": 4, "chat": 0, "history": 0, "upload": 0}
 
 // maxConns bounds -conns.
 const maxConns = 100_000
@@ -110,6 +121,7 @@ type config struct {
 	chat     []chatSpec // the chat mode's runs, in order
 	chatOpt  chatOptions
 	history  historyOptions
+	upload   uploadOptions
 	serveBin string // -serve: start this Outpost binary
 	data     string // -serve: its data directory
 }
@@ -161,6 +173,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var notes []string
 	var chats []*chatResult
 	var hist []historyResult
+	var up *uploadResult
 	failed, busy := false, false
 	for _, mode := range cfg.modes {
 		var rep report
@@ -194,6 +207,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 				busy = busy || r.cpu.others > busyOthers
 			}
 			hist = rs
+			continue
+		case "upload":
+			r, err := runUpload(ctx, cfg, cfg.upload)
+			if err != nil {
+				fmt.Fprintln(stderr, "ddpload: upload:", err)
+				return 1
+			}
+			failed = failed || !r.pass()
+			up = r
 			continue
 		}
 		n := cfg.conns
@@ -248,6 +270,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(hist) > 0 {
 		printHistoryTable(stdout, seed, hist, cfg.history.clients)
 		notes = append(notes, historyNotes(hist)...)
+	}
+	if up != nil {
+		printUploadTable(stdout, up)
+		notes = append(notes, uploadNotes(up)...)
 	}
 	for _, n := range notes {
 		fmt.Fprintln(stdout, "  "+n)
@@ -363,7 +389,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("ddpload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	modes := fs.String("mode", "idle", "comma-separated modes: idle, resume, password (or all), chat, history")
+	modes := fs.String("mode", "idle", "comma-separated modes: idle, resume, password (or all), chat, history, upload")
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:3000", "the server's `host:port` (loopback only)")
 	fs.StringVar(&cfg.user, "user", os.Getenv("ADMIN_USERNAME"), "username to log in as, an admin for chat (default $ADMIN_USERNAME)")
 	fs.StringVar(&cfg.password, "password", os.Getenv("ADMIN_PASS"), "its password (default $ADMIN_PASS)")
@@ -396,6 +422,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.history.clients, "clients", 4, "history: concurrent REST clients")
 	fs.IntVar(&cfg.history.warmup, "warmup", 100, "history: unmeasured requests per variant before measuring")
 
+	checkUpload := uploadFlags(fs, &cfg.upload)
 	fs.StringVar(&cfg.serveBin, "serve", "", "start this Outpost `binary` on -data (listening on a free loopback port) instead of using -addr; "+
 		"it is stopped at the end")
 	fs.StringVar(&cfg.data, "data", "", "with -serve: the data `directory` (default: history "+defaultHistoryDir+", kept to be reused; other modes a fresh temporary one); "+
@@ -438,6 +465,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, errors.New("history: want at least 100 messages per room (a page of 50 before the middle)")
 	case cfg.history.requests < 1 || cfg.history.requests > 10_000_000 || cfg.history.clients < 1 || cfg.history.clients > 1000 || cfg.history.warmup < 0:
 		return nil, errors.New("-requests must be 1 to 10000000, -clients 1 to 1000, -warmup not negative")
+	}
+	if err := checkUpload(); err != nil {
+		return nil, err
 	}
 	if slices.Contains(cfg.modes, "chat") {
 		if cfg.chat, err = chatSpecs(*presets, custom, set, cfg.duration); err != nil {
@@ -513,7 +543,7 @@ func parseModes(s string) ([]string, error) {
 	for m := range strings.SplitSeq(s, ",") {
 		m = strings.TrimSpace(m)
 		if _, ok := defaultConns[m]; !ok {
-			return nil, fmt.Errorf("-mode: unknown mode %q (want idle, resume, password, all, chat or history)", m)
+			return nil, fmt.Errorf("-mode: unknown mode %q (want idle, resume, password, all, chat, history or upload)", m)
 		}
 		if !seen[m] {
 			seen[m] = true
@@ -540,6 +570,8 @@ func (c *config) budget() time.Duration {
 				// of a core here), then connections, sending and the drain.
 				d += 2*time.Minute + time.Duration(s.users)*150*time.Millisecond + s.duration + c.chatOpt.drain
 			}
+		case "upload":
+			d += uploadBudget(c.upload)
 		case "history":
 			// Seeding runs at a few thousand messages a second.
 			d += 5*time.Minute + time.Duration(c.history.seed.messages)*time.Millisecond +

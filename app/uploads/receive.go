@@ -84,7 +84,7 @@ func (s *Service) Receive(ctx context.Context, actor model.Actor, in ReceiveInpu
 	max := s.MaxFileSize()
 	id := model.NewID()
 	body := &readTracker{r: in.Body}
-	size, _, err := s.blobs.Put(ctx, id, body, max)
+	size, err := s.blobs.Put(ctx, id, body, max)
 	if err != nil {
 		switch {
 		case errors.Is(err, ErrTooLarge):

@@ -97,7 +97,7 @@ type Blobs interface {
 	// Put stores r as the blob id atomically, failing with ErrTooLarge as soon as it
 	// yields more than maxSize bytes (maxSize < 0: no limit); on any error nothing is
 	// left. It returns the size and the hex SHA-256.
-	Put(ctx context.Context, id string, r io.Reader, maxSize int64) (int64, string, error)
+	Put(ctx context.Context, id string, r io.Reader, maxSize int64) (int64, error)
 	// Open opens the blob id; model.ErrNotFound when there is none.
 	Open(id string) (Blob, time.Time, error)
 	// Delete removes the blob id; a missing blob is not an error.

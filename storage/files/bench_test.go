@@ -25,7 +25,7 @@ func BenchmarkPut(b *testing.B) {
 			ctx := context.Background()
 			b.SetBytes(int64(bs.size))
 			for b.Loop() {
-				if _, _, err := s.Put(ctx, testID(1), bytes.NewReader(data), -1); err != nil {
+				if _, err := s.Put(ctx, testID(1), bytes.NewReader(data), -1); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -35,7 +35,7 @@ func testID(n int) string { return fmt.Sprintf("Blob%013d", n) }
 // put stores data as id with no size limit.
 func put(t testing.TB, s *Store, id string, data []byte) {
 	t.Helper()
-	if _, _, err := s.Put(context.Background(), id, strings.NewReader(string(data)), -1); err != nil {
+	if _, err := s.Put(context.Background(), id, strings.NewReader(string(data)), -1); err != nil {
 		t.Fatalf("Put(%q): %v", id, err)
 	}
 }
@@ -105,7 +105,7 @@ func TestInvalidIDs(t *testing.T) {
 			t.Parallel()
 			s := newStore(t)
 			ctx := context.Background()
-			if _, _, err := s.Put(ctx, tt.id, strings.NewReader("x"), -1); !errors.Is(err, ErrInvalidID) {
+			if _, err := s.Put(ctx, tt.id, strings.NewReader("x"), -1); !errors.Is(err, ErrInvalidID) {
 				t.Errorf("Put: %v, want ErrInvalidID", err)
 			}
 			if _, err := s.Open(tt.id); !errors.Is(err, ErrInvalidID) {

@@ -180,7 +180,7 @@ func (s *Service) storeUser(ctx context.Context, u model.User, data []byte, orig
 	}
 	etag := model.RandomString(17)
 	id := blobID("user", u.ID, etag)
-	if _, _, err := s.blobs.Put(ctx, id, bytes.NewReader(pic), -1); err != nil {
+	if _, err := s.blobs.Put(ctx, id, bytes.NewReader(pic), -1); err != nil {
 		return model.Internal(err)
 	}
 	set := map[string]any{"avatarETag": etag, "avatarOrigin": origin, "_updatedAt": s.now().UTC().Truncate(time.Millisecond)}
@@ -261,7 +261,7 @@ func (s *Service) SetRoomAvatar(ctx context.Context, actor model.Actor, rid stri
 	if pic != nil {
 		etag = model.RandomString(17)
 		id := blobID("room", rid, etag)
-		if _, _, err := s.blobs.Put(ctx, id, bytes.NewReader(pic), -1); err != nil {
+		if _, err := s.blobs.Put(ctx, id, bytes.NewReader(pic), -1); err != nil {
 			return model.Internal(err)
 		}
 		if _, err := s.rooms.UpdateRoom(ctx, rid, map[string]any{"avatarETag": etag}, nil); err != nil {

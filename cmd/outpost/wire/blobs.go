@@ -15,12 +15,12 @@ import (
 // the service knows (app packages may not import storage).
 type uploadBlobs struct{ s *files.Store }
 
-func (b uploadBlobs) Put(ctx context.Context, id string, r io.Reader, maxSize int64) (int64, string, error) {
-	n, sum, err := b.s.Put(ctx, id, r, maxSize)
+func (b uploadBlobs) Put(ctx context.Context, id string, r io.Reader, maxSize int64) (int64, error) {
+	n, err := b.s.Put(ctx, id, r, maxSize)
 	if errors.Is(err, files.ErrTooLarge) {
-		return n, "", uploads.ErrTooLarge
+		return n, uploads.ErrTooLarge
 	}
-	return n, sum, err
+	return n, err
 }
 
 func (b uploadBlobs) Open(id string) (uploads.Blob, time.Time, error) {

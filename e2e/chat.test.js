@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const { after, before, describe, test } = require('node:test');
 
-const { frames, Outpost, admin, bob, sha256hex, within, logged, RecordingWebSocket, useRecordingWebSocket } = require('./lib/outpost');
+const { Outpost, admin, bob, carol, WAIT, sha256hex, within, logged, RecordingWebSocket, useRecordingWebSocket, closeDDPSDK, closeSdk, collector } = require('./lib/outpost');
 
 useRecordingWebSocket();
 
@@ -17,8 +17,6 @@ const { DDPSDK } = require('@rocket.chat/ddp-client');
 const SimpleDDP = require('simpleddp');
 
 const server = new Outpost();
-const WAIT = 5_000;
-const carol = { username: 'carol', password: 'e2e carol pass', email: 'carol@example.com', name: 'Carol' };
 
 let adminAuth;
 let bobAuth;
@@ -27,84 +25,17 @@ let carolAuth;
 before(async () => {
   await server.start();
   adminAuth = await server.login(admin);
-  const made = await server.request('POST', '/api/v1/users.create', {
-    auth: adminAuth,
-    body: { username: carol.username, email: carol.email, password: carol.password, name: carol.name, verified: true },
-  });
-  assert.equal(made.status, 200, `users.create carol: ${JSON.stringify(made.body)}`);
+  await server.createUser(adminAuth, carol);
   bobAuth = await server.login(bob);
   carolAuth = await server.login(carol);
 }, { timeout: 300_000 });
 
-after(async () => {
-  await server.stop().catch(() => {});
-  await server.cleanup();
-  if (process.env.E2E_FRAMES) console.log(frames.map((f) => f.line).join('\n'));
-  if (process.env.E2E_LOG) console.log(server.log());
-  setTimeout(() => {
-    console.error(`e2e: still running 5 s after the last test: ${process.getActiveResourcesInfo().join(', ')}`);
-    process.exitCode = 1;
-    process.exit();
-  }, 5_000).unref();
-});
-
-/** api does a REST call as auth and asserts success; it resolves the body. */
-async function api(method, route, auth, body) {
-  const res = await server.request(method, `/api/v1/${route}`, { auth, body });
-  assert.equal(res.status, 200, `${method} ${route}: ${res.status} ${JSON.stringify(res.body)}`);
-  assert.equal(res.body.success, true, `${method} ${route}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+after(() => server.finish());
 
 /** subscriptionOf reads the user's subscription to the room. */
 async function subscriptionOf(auth, rid) {
-  const { subscription } = await api('GET', `subscriptions.getOne?roomId=${encodeURIComponent(rid)}`, auth);
+  const { subscription } = await server.api('GET', `subscriptions.getOne?roomId=${encodeURIComponent(rid)}`, auth);
   return subscription;
-}
-
-/** collector keeps the values pushed to it; waitFor resolves with the first one pred accepts. */
-function collector() {
-  const seen = [];
-  const waiters = [];
-  return {
-    seen,
-    push(v) {
-      seen.push(v);
-      for (const w of [...waiters]) {
-        if (w.pred(v)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(v);
-        }
-      }
-    },
-    waitFor(pred, what, ms = WAIT) {
-      const hit = seen.find(pred);
-      if (hit) return Promise.resolve(hit);
-      return within(ms, new Promise((resolve) => waiters.push({ pred, resolve })), what);
-    },
-  };
-}
-
-async function closeDDPSDK(sdk) {
-  const ws = sdk.connection.ws;
-  sdk.connection.close();
-  if (ws && ws.readyState !== ws.CLOSED) {
-    await within(WAIT, new Promise((resolve) => ws.once('close', resolve)), 'ddp-client socket closing').catch(() => {});
-  }
-  sdk.timeoutControl.stop();
-}
-
-async function closeSdk(rc) {
-  await within(WAIT, rc.disconnect(), 'sdk disconnect').catch(() => {});
-  const driver = await rc.socket;
-  const ddp = driver.ddp;
-  clearInterval(ddp.reopenInterval);
-  clearTimeout(ddp.openTimeout);
-  clearTimeout(ddp.pingTimeout);
-  if (ddp.connection) {
-    ddp.connection.onclose = null;
-    ddp.connection.terminate();
-  }
 }
 
 /** simple connects simpleddp and logs in as user with a password digest. */
@@ -120,7 +51,7 @@ async function simple(user) {
 
 describe('@rocket.chat/sdk 1.0.0-alpha.42 (the mobile app) in a channel', () => {
   test('a message reaches the other member live; a mention raises unread and notifies; reading clears it; reactions and edits arrive', { timeout: 30_000 }, logged(server, async () => {
-    const { channel } = await api('POST', 'channels.create', adminAuth, { name: 'e2e-camp', members: [bob.username] });
+    const { channel } = await server.api('POST', 'channels.create', adminAuth, { name: 'e2e-camp', members: [bob.username] });
     const rid = channel._id;
     assert.equal(channel.t, 'c');
     assert.equal(channel.name, 'e2e-camp');
@@ -142,7 +73,7 @@ describe('@rocket.chat/sdk 1.0.0-alpha.42 (the mobile app) in a channel', () => 
       const before = await subscriptionOf(bobAuth, rid);
       assert.equal(before.unread, 0, JSON.stringify(before));
 
-      const sent = await api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'hello camp' } });
+      const sent = await server.api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'hello camp' } });
       assert.equal(sent.message.msg, 'hello camp');
       assert.equal(sent.message.u.username, admin.username);
       const got = await messages.waitFor((m) => m._id === sent.message._id, 'bob receiving "hello camp"');
@@ -152,7 +83,7 @@ describe('@rocket.chat/sdk 1.0.0-alpha.42 (the mobile app) in a channel', () => 
 
       // A plain message in a channel does not count as unread (Unread_Count); a mention does.
       assert.equal((await subscriptionOf(bobAuth, rid)).unread, 0);
-      const mention = await api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: `@${bob.username} the tents are up` } });
+      const mention = await server.api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: `@${bob.username} the tents are up` } });
       await messages.waitFor((m) => m._id === mention.message._id, 'bob receiving the mention');
       assert.deepEqual(mention.message.mentions.map((x) => x.username), [bob.username]);
       const note = await notifications.waitFor((n) => n.payload && n.payload._id === mention.message._id, 'bob\'s notification');
@@ -163,7 +94,7 @@ describe('@rocket.chat/sdk 1.0.0-alpha.42 (the mobile app) in a channel', () => 
       assert.equal(unread.userMentions, 1, JSON.stringify(unread));
       assert.equal(unread.alert, true, JSON.stringify(unread));
 
-      await api('POST', 'subscriptions.read', bobAuth, { rid });
+      await server.api('POST', 'subscriptions.read', bobAuth, { rid });
       const read = await subscriptionOf(bobAuth, rid);
       assert.equal(read.unread, 0, JSON.stringify(read));
       assert.equal(read.userMentions, 0, JSON.stringify(read));
@@ -172,7 +103,7 @@ describe('@rocket.chat/sdk 1.0.0-alpha.42 (the mobile app) in a channel', () => 
       // The sdk's own REST send (chat.sendMessage with its prepared message).
       const own = await within(WAIT, rc.sendMessage('from the phone', rid), 'sdk sendMessage');
       assert.equal(own.msg, 'from the phone');
-      const history = await api('GET', `channels.history?roomId=${rid}&count=50`, adminAuth);
+      const history = await server.api('GET', `channels.history?roomId=${rid}&count=50`, adminAuth);
       assert.deepEqual(history.messages.slice(0, 3).map((m) => m.msg), ['from the phone', `@${bob.username} the tents are up`, 'hello camp']);
 
       // A reaction and an edit (the sdk's REST helpers) arrive as updates of the same message.
@@ -229,7 +160,7 @@ describe('@rocket.chat/ddp-client 1.1.2 (the web app) in a direct message', () =
 
 describe('simpleddp 2.2.4 with three users', () => {
   test('typing reaches the other members; a thread reply counts on its parent', { timeout: 30_000 }, logged(server, async () => {
-    const { group } = await api('POST', 'groups.create', adminAuth, { name: 'e2e-trio', members: [bob.username, carol.username] });
+    const { group } = await server.api('POST', 'groups.create', adminAuth, { name: 'e2e-trio', members: [bob.username, carol.username] });
     const rid = group._id;
     const b = await simple(bob);
     const c = await simple(carol);
@@ -256,11 +187,11 @@ describe('simpleddp 2.2.4 with three users', () => {
       const reply = await within(WAIT, c.client.call('sendMessage', { rid, msg: 'I do', tmid: parent._id }), 'carol replying in the thread');
       assert.equal(reply.tmid, parent._id);
       await carolMessages.waitFor((m) => m._id === parent._id && m.tcount === 1, 'the parent arriving with tcount 1');
-      const { message } = await api('GET', `chat.getMessage?msgId=${parent._id}`, adminAuth);
+      const { message } = await server.api('GET', `chat.getMessage?msgId=${parent._id}`, adminAuth);
       assert.equal(message.tcount, 1, JSON.stringify(message));
       // Rocket.Chat lists the parent's author among a thread's replies (followers) too.
       assert.deepEqual([...message.replies].sort(), [b.uid, c.uid].sort(), JSON.stringify(message));
-      const thread = await api('GET', `chat.getThreadMessages?tmid=${parent._id}`, bobAuth);
+      const thread = await server.api('GET', `chat.getThreadMessages?tmid=${parent._id}`, bobAuth);
       assert.deepEqual(thread.messages.map((m) => m.msg), ['I do']);
     } finally {
       for (const l of listeners) l.stop();
@@ -270,7 +201,7 @@ describe('simpleddp 2.2.4 with three users', () => {
   }));
 
   test('a non-member cannot read a private group; a kicked member loses its events at once', { timeout: 30_000 }, logged(server, async () => {
-    const { group } = await api('POST', 'groups.create', adminAuth, { name: 'e2e-private', members: [bob.username] });
+    const { group } = await server.api('POST', 'groups.create', adminAuth, { name: 'e2e-private', members: [bob.username] });
     const rid = group._id;
     const c = await within(WAIT, DDPSDK.createAndConnect(server.base), 'ddp-client connect (carol)');
     const b = await simple(bob);
@@ -295,11 +226,11 @@ describe('simpleddp 2.2.4 with three users', () => {
       listeners.push(b.client.on('nosub', () => { stopped = true; }));
       const sub = b.client.subscribe('stream-room-messages', rid, { useCollection: false, args: [] });
       await within(WAIT, sub.ready(), 'bob subscribing');
-      const first = await api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'before the kick' } });
+      const first = await server.api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'before the kick' } });
       await bobMessages.waitFor((m) => m._id === first.message._id, 'bob receiving before the kick');
 
-      await api('POST', 'groups.kick', adminAuth, { roomId: rid, userId: b.uid });
-      const after = await api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'after the kick' } });
+      await server.api('POST', 'groups.kick', adminAuth, { roomId: rid, userId: b.uid });
+      const after = await server.api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'after the kick' } });
       // The next message of the admin's own stream proves the server has moved past the kick.
       const a = await simple(admin);
       try {
@@ -309,7 +240,7 @@ describe('simpleddp 2.2.4 with three users', () => {
         }));
         const s = a.client.subscribe('stream-room-messages', rid, { useCollection: false, args: [] });
         await within(WAIT, s.ready(), 'admin subscribing');
-        const marker = await api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'marker' } });
+        const marker = await server.api('POST', 'chat.sendMessage', adminAuth, { message: { rid, msg: 'marker' } });
         await adminSeen.waitFor((m) => m._id === marker.message._id, 'the marker');
       } finally {
         await within(WAIT, a.client.disconnect(), 'simpleddp disconnect').catch(() => {});
@@ -336,7 +267,7 @@ describe('simpleddp 2.2.4 with three users', () => {
       await within(WAIT, watch.ready(), 'admin watching bob');
       const b = await simple(bob);
       await seen.waitFor((args) => args[0] === bob.username && args[1] === 1, 'bob online');
-      const status = await api('GET', `users.presence?ids=${bobAuth.userId}`, adminAuth);
+      const status = await server.api('GET', `users.presence?ids=${bobAuth.userId}`, adminAuth);
       assert.equal(status.users[0].status, 'online', JSON.stringify(status));
       await within(WAIT, b.client.disconnect(), 'bob disconnecting');
       await seen.waitFor((args) => args[1] === 0, 'bob going offline within 10 s', 10_000);

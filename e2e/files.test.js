@@ -11,15 +11,13 @@ const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const { after, before, describe, test } = require('node:test');
 
-const { frames, Outpost, admin, bob, within, logged, useRecordingWebSocket } = require('./lib/outpost');
+const { Outpost, admin, bob, carol, WAIT, within, logged, useRecordingWebSocket, closeSdk, collector } = require('./lib/outpost');
 
 useRecordingWebSocket();
 
 const { Rocketchat } = require('@rocket.chat/sdk');
 
 const server = new Outpost();
-const WAIT = 5_000;
-const carol = { username: 'carol', password: 'e2e carol pass', email: 'carol@example.com', name: 'Carol' };
 
 let adminAuth;
 let carolAuth;
@@ -27,33 +25,11 @@ let carolAuth;
 before(async () => {
   await server.start();
   adminAuth = await server.login(admin);
-  const made = await server.request('POST', '/api/v1/users.create', {
-    auth: adminAuth,
-    body: { username: carol.username, email: carol.email, password: carol.password, name: carol.name, verified: true },
-  });
-  assert.equal(made.status, 200, `users.create carol: ${JSON.stringify(made.body)}`);
+  await server.createUser(adminAuth, carol);
   carolAuth = await server.login(carol);
 }, { timeout: 300_000 });
 
-after(async () => {
-  await server.stop().catch(() => {});
-  await server.cleanup();
-  if (process.env.E2E_FRAMES) console.log(frames.map((f) => f.line).join('\n'));
-  if (process.env.E2E_LOG) console.log(server.log());
-  setTimeout(() => {
-    console.error(`e2e: still running 5 s after the last test: ${process.getActiveResourcesInfo().join(', ')}`);
-    process.exitCode = 1;
-    process.exit();
-  }, 5_000).unref();
-});
-
-/** api does a REST call as auth and asserts success; it resolves the body. */
-async function api(method, route, auth, body) {
-  const res = await server.request(method, `/api/v1/${route}`, { auth, body });
-  assert.equal(res.status, 200, `${method} ${route}: ${res.status} ${JSON.stringify(res.body)}`);
-  assert.equal(res.body.success, true, `${method} ${route}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+after(() => server.finish());
 
 // --- a PNG made here: signature, IHDR, one zlib IDAT, IEND (RFC 2083) ---
 
@@ -142,42 +118,6 @@ async function sdkLogin(user) {
   return { rc, auth: { userId, authToken } };
 }
 
-async function closeSdk(rc) {
-  await within(WAIT, rc.disconnect(), 'sdk disconnect').catch(() => {});
-  const driver = await rc.socket;
-  const ddp = driver.ddp;
-  clearInterval(ddp.reopenInterval);
-  clearTimeout(ddp.openTimeout);
-  clearTimeout(ddp.pingTimeout);
-  if (ddp.connection) {
-    ddp.connection.onclose = null;
-    ddp.connection.terminate();
-  }
-}
-
-/** collector keeps the values pushed to it; waitFor resolves with the first one pred accepts. */
-function collector() {
-  const seen = [];
-  const waiters = [];
-  return {
-    seen,
-    push(v) {
-      seen.push(v);
-      for (const w of [...waiters]) {
-        if (w.pred(v)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(v);
-        }
-      }
-    },
-    waitFor(pred, what, ms = WAIT) {
-      const hit = seen.find(pred);
-      if (hit) return Promise.resolve(hit);
-      return within(ms, new Promise((resolve) => waiters.push({ pred, resolve })), what);
-    },
-  };
-}
-
 describe('uploads as the mobile app does them (@rocket.chat/sdk 1.0.0-alpha.42 and fetch)', () => {
   // The two-step flow runs in a private group: in a public channel every signed-in user
   // with view-c-room may read the room, and so its files (Rocket.Chat's
@@ -187,7 +127,7 @@ describe('uploads as the mobile app does them (@rocket.chat/sdk 1.0.0-alpha.42 a
     const a = await sdkLogin(admin);
     const b = await sdkLogin(bob);
     try {
-      const { group } = await api('POST', 'groups.create', a.auth, { name: 'e2e-photos', members: [bob.username] });
+      const { group } = await server.api('POST', 'groups.create', a.auth, { name: 'e2e-photos', members: [bob.username] });
       const rid = group._id;
 
       const messages = collector();
@@ -207,7 +147,7 @@ describe('uploads as the mobile app does them (@rocket.chat/sdk 1.0.0-alpha.42 a
       const early = await download(`/file-upload/${fileId}/camp%20map.png`, authHeaders(a.auth));
       assert.equal(early.status, 404, 'an unconfirmed upload was served to another member');
 
-      const confirmed = await api('POST', `rooms.mediaConfirm/${rid}/${fileId}`, b.auth, { msg: '', description: 'where the tents go' });
+      const confirmed = await server.api('POST', `rooms.mediaConfirm/${rid}/${fileId}`, b.auth, { msg: '', description: 'where the tents go' });
       const sent = confirmed.message;
       assert.equal(sent.rid, rid);
       assert.equal(sent.u.username, bob.username);
@@ -278,7 +218,7 @@ describe('uploads as the mobile app does them (@rocket.chat/sdk 1.0.0-alpha.42 a
       assert.equal(intruder.body.success, false);
 
       // The history holds the same message.
-      const history = await api('GET', `groups.history?roomId=${rid}&count=10`, a.auth);
+      const history = await server.api('GET', `groups.history?roomId=${rid}&count=10`, a.auth);
       const inHistory = history.messages.find((m) => m._id === sent._id);
       assert.ok(inHistory, JSON.stringify(history.messages.map((m) => m._id)));
       assert.equal(inHistory.attachments[0].image_url, link);
@@ -292,7 +232,7 @@ describe('uploads as the mobile app does them (@rocket.chat/sdk 1.0.0-alpha.42 a
     const a = await sdkLogin(admin);
     const b = await sdkLogin(bob);
     try {
-      const { channel } = await api('POST', 'channels.create', a.auth, { name: 'e2e-files', members: [bob.username] });
+      const { channel } = await server.api('POST', 'channels.create', a.auth, { name: 'e2e-files', members: [bob.username] });
       const rid = channel._id;
       const messages = collector();
       const driver = await a.rc.socket;

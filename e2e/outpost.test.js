@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const { after, before, describe, test } = require('node:test');
 
-const { frames, Outpost, admin, bob, sha256hex, within, logged, RecordingWebSocket, useRecordingWebSocket } = require('./lib/outpost');
+const { Outpost, admin, bob, WAIT, sha256hex, within, logged, RecordingWebSocket, useRecordingWebSocket, closeDDPSDK, closeSdk } = require('./lib/outpost');
 
 // Before the libraries load: ddp-client needs a global WebSocket (Node 20 has none), and
 // the frames of all three are recorded for failure reports.
@@ -19,54 +19,12 @@ const { DDPSDK } = require('@rocket.chat/ddp-client');
 const SimpleDDP = require('simpleddp');
 
 const server = new Outpost();
-const WAIT = 5_000; // bound on every single wait for the server
 
 before(async () => {
   await server.start();
 }, { timeout: 300_000 });
 
-after(async () => {
-  await server.cleanup();
-  // E2E_FRAMES=1 prints every DDP frame of the run, E2E_LOG=1 the server's output.
-  if (process.env.E2E_FRAMES) console.log(frames.map((f) => f.line).join('\n'));
-  if (process.env.E2E_LOG) console.log(server.log());
-  // Every client is closed by its test; should a library still hold a timer or socket,
-  // say so and end rather than hang CI.
-  setTimeout(() => {
-    console.error(`e2e: still running 5 s after the last test: ${process.getActiveResourcesInfo().join(', ')}`);
-    process.exitCode = 1;
-    process.exit();
-  }, 5_000).unref();
-});
-
-/** closeDDPSDK closes a ddp-client SDK so that no timer or socket outlives the test. */
-async function closeDDPSDK(sdk) {
-  const ws = sdk.connection.ws;
-  sdk.connection.close();
-  if (ws && ws.readyState !== ws.CLOSED) {
-    await within(WAIT, new Promise((resolve) => ws.once('close', resolve)), 'ddp-client socket closing').catch(() => {});
-  }
-  // Its heartbeat timers are only stopped on a 'disconnected' event, which close() skips.
-  sdk.timeoutControl.stop();
-}
-
-/**
- * closeSdk disconnects a @rocket.chat/sdk client and stops its timers: disconnect() only
- * closes a socket it considers alive, and its reopen loop keeps running otherwise (say,
- * after the server went away mid-test).
- */
-async function closeSdk(rc) {
-  await within(WAIT, rc.disconnect(), 'sdk disconnect').catch(() => {});
-  const driver = await rc.socket;
-  const ddp = driver.ddp;
-  clearInterval(ddp.reopenInterval);
-  clearTimeout(ddp.openTimeout);
-  clearTimeout(ddp.pingTimeout);
-  if (ddp.connection) {
-    ddp.connection.onclose = null;
-    ddp.connection.terminate();
-  }
-}
+after(() => server.finish());
 
 /** methodMessage is the EJSON string the method.call bridge carries (PROTOCOL.md §4.0.5). */
 function methodMessage(id, method, params) {

@@ -3,6 +3,7 @@
 // fresh data directory with an admin (and a second user, bob), stop it with SIGTERM.
 // Plus the small helpers every suite uses: bounded waits, REST calls, SHA-256 digests.
 
+const assert = require('node:assert/strict');
 const { spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -18,6 +19,11 @@ const buildTags = 'ferretdb_no_postgresql';
 
 const admin = { username: 'admin', password: 'e2e admin pass', email: 'admin@example.com' };
 const bob = { username: 'bob', password: 'e2e bob pass', email: 'bob@example.com' };
+// carol is created over REST by the suites that need a third user (createUser).
+const carol = { username: 'carol', password: 'e2e carol pass', email: 'carol@example.com', name: 'Carol' };
+
+/** WAIT bounds every single wait for the server or a client library. */
+const WAIT = 5_000;
 
 const READY_WITHIN_MS = 30_000;
 const STOP_WITHIN_MS = 10_000;
@@ -237,6 +243,37 @@ class Outpost {
     }
     return { userId: body.data.userId, authToken: body.data.authToken };
   }
+
+  /** api does a REST call under /api/v1 as auth, asserts success and resolves the body. */
+  async api(method, route, auth, body) {
+    const res = await this.request(method, `/api/v1/${route}`, { auth, body });
+    assert.equal(res.status, 200, `${method} ${route}: ${res.status} ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.success, true, `${method} ${route}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** createUser creates user (verified) with users.create as the admin auth. */
+  async createUser(adminAuth, user) {
+    await this.api('POST', 'users.create', adminAuth,
+      { username: user.username, email: user.email, password: user.password, name: user.name, verified: true });
+  }
+
+  /**
+   * finish is every suite's `after`: stop the server (SIGTERM) if it still runs, remove
+   * its temp dir, print frames or log on request (E2E_FRAMES=1, E2E_LOG=1), and end the
+   * process 5 s later should a library still hold a timer or socket, rather than hang CI.
+   */
+  async finish() {
+    await this.stop().catch(() => {});
+    await this.cleanup();
+    if (process.env.E2E_FRAMES) console.log(frames.map((f) => f.line).join('\n'));
+    if (process.env.E2E_LOG) console.log(this.log());
+    setTimeout(() => {
+      console.error(`e2e: still running 5 s after the last test: ${process.getActiveResourcesInfo().join(', ')}`);
+      process.exitCode = 1;
+      process.exit();
+    }, 5_000).unref();
+  }
 }
 
 // Every DDP frame the client libraries exchange, for failure reports: a test that fails
@@ -297,4 +334,59 @@ function logged(server, fn) {
   };
 }
 
-module.exports = { frames, Outpost, admin, bob, sha256hex, within, logged, RecordingWebSocket, useRecordingWebSocket };
+/** closeDDPSDK closes a ddp-client SDK so that no timer or socket outlives the test. */
+async function closeDDPSDK(sdk) {
+  const ws = sdk.connection.ws;
+  sdk.connection.close();
+  if (ws && ws.readyState !== ws.CLOSED) {
+    await within(WAIT, new Promise((resolve) => ws.once('close', resolve)), 'ddp-client socket closing').catch(() => {});
+  }
+  // Its heartbeat timers are only stopped on a 'disconnected' event, which close() skips.
+  sdk.timeoutControl.stop();
+}
+
+/**
+ * closeSdk disconnects a @rocket.chat/sdk client and stops its timers: disconnect() only
+ * closes a socket it considers alive, and its reopen loop keeps running otherwise (say,
+ * after the server went away mid-test).
+ */
+async function closeSdk(rc) {
+  await within(WAIT, rc.disconnect(), 'sdk disconnect').catch(() => {});
+  const driver = await rc.socket;
+  const ddp = driver.ddp;
+  clearInterval(ddp.reopenInterval);
+  clearTimeout(ddp.openTimeout);
+  clearTimeout(ddp.pingTimeout);
+  if (ddp.connection) {
+    ddp.connection.onclose = null;
+    ddp.connection.terminate();
+  }
+}
+
+/** collector keeps the values pushed to it; waitFor resolves with the first one pred accepts. */
+function collector() {
+  const seen = [];
+  const waiters = [];
+  return {
+    seen,
+    push(v) {
+      seen.push(v);
+      for (const w of [...waiters]) {
+        if (w.pred(v)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(v);
+        }
+      }
+    },
+    waitFor(pred, what, ms = WAIT) {
+      const hit = seen.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return within(ms, new Promise((resolve) => waiters.push({ pred, resolve })), what);
+    },
+  };
+}
+
+module.exports = {
+  frames, Outpost, admin, bob, carol, WAIT, sha256hex, within, logged, RecordingWebSocket, useRecordingWebSocket,
+  closeDDPSDK, closeSdk, collector,
+};

@@ -83,9 +83,7 @@ func serve(args []string, stderr io.Writer) error {
 		log.Warn("in-flight requests cut off", "err", err)
 	}
 	wg.Wait()
-	// Disconnects after this point change nobody's status; the next start resets them.
-	app.Presence.Close()
-	return nil // the deferred close checkpoints the store; main then exits 0
+	return nil // the deferred close ends presence and checkpoints the store; main then exits 0
 }
 
 // openApp opens the data directory and wires the services as cfg says.

@@ -203,6 +203,8 @@ func (a *App) WebConfig(d *ddp.Server, log *slog.Logger) web.Config {
 
 // Close stops presence and the hub and closes the store (a checkpoint).
 func (a *App) Close() error {
+	// Presence first: disconnects after this change nobody's status; the next start
+	// resets them.
 	if a.Presence != nil {
 		a.Presence.Close()
 	}

@@ -66,6 +66,8 @@ type SubscriptionStore interface {
 	SubscriptionsOfUser(ctx context.Context, uid string) ([]model.Subscription, error)
 	// SubscriptionsOfRoom returns a room's subscriptions sorted by username.
 	SubscriptionsOfRoom(ctx context.Context, rid string) ([]model.Subscription, error)
+	// MemberIDs returns the user ids of a room's subscriptions.
+	MemberIDs(ctx context.Context, rid string) ([]string, error)
 	SubscriptionsRemovedSince(ctx context.Context, uid string, since time.Time) (map[string]time.Time, error)
 }
 
@@ -194,15 +196,7 @@ func (s *Service) RoomIDsOf(ctx context.Context, uid string) ([]string, error) {
 
 // MemberIDs returns the ids of the users subscribed to the room.
 func (s *Service) MemberIDs(ctx context.Context, rid string) ([]string, error) {
-	subs, err := s.subs.SubscriptionsOfRoom(ctx, rid)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(subs))
-	for i, sub := range subs {
-		out[i] = sub.U.ID
-	}
-	return out, nil
+	return s.subs.MemberIDs(ctx, rid)
 }
 
 // stamp is now as the store keeps it: UTC, whole milliseconds.

@@ -128,9 +128,15 @@ func SubscriptionsWhere(rid string, only, except []string, set map[string]any, s
 	return strings.Join(where, " AND "), args, nil
 }
 
-// MemberIDs returns the user ids of the room's subscriptions.
+// MemberIDs returns the user ids of the room's subscriptions (see memberIDs).
 func (s *MessagesStore) MemberIDs(ctx context.Context, rid string) ([]string, error) {
-	rows, err := s.db.reader(ctx).QueryContext(ctx, `SELECT `+F("u._id")+` FROM "`+s.subs.table+`" INDEXED BY outpost_subscription_rid_alert_open_uid WHERE `+F("rid")+` = ?`, rid)
+	return memberIDs(ctx, s.subs, rid)
+}
+
+// memberIDs returns the user ids of a room's subscriptions, read from the covering
+// index alone: no subscription document is parsed, which matters in big rooms.
+func memberIDs(ctx context.Context, subs *Collection, rid string) ([]string, error) {
+	rows, err := subs.db.reader(ctx).QueryContext(ctx, `SELECT `+F("u._id")+` FROM "`+subs.table+`" INDEXED BY outpost_subscription_rid_alert_open_uid WHERE `+F("rid")+` = ?`, rid)
 	if err != nil {
 		return nil, err
 	}

@@ -118,3 +118,8 @@ func (s *SubscriptionsStore) SubscriptionsOfRoom(ctx context.Context, rid string
 func (s *SubscriptionsStore) SubscriptionsRemovedSince(ctx context.Context, uid string, since time.Time) (map[string]time.Time, error) {
 	return trashedSince(ctx, s.db, Subscriptions, since, F("u._id")+" = ?", uid)
 }
+
+// MemberIDs returns the user ids of the room's subscriptions.
+func (s *SubscriptionsStore) MemberIDs(ctx context.Context, rid string) ([]string, error) {
+	return memberIDs(ctx, s.subs, rid)
+}

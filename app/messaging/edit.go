@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -132,7 +133,7 @@ func (s *Service) Update(ctx context.Context, actor model.Actor, in UpdateInput)
 
 func isEmpty(v any) bool {
 	switch v := v.(type) {
-	case []any:
+	case json.RawMessage:
 		return len(v) == 0
 	case []model.Mention:
 		return len(v) == 0

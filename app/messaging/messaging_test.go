@@ -21,7 +21,7 @@ func TestSendCountersAndEvents(t *testing.T) {
 	// A plain message in a channel: alert and open for the others, no unread
 	// (Unread_Count defaults to user_and_group_mentions_only).
 	m := e.send(alice, messaging.SendInput{ID: "clientid1", RID: room.ID, Msg: "hello http://example.com #chan"})
-	if m.ID != "clientid1" || m.U.Name != "Name alice" || len(m.MD) != 1 || len(m.URLs) != 1 || len(m.Channels) != 1 {
+	if m.ID != "clientid1" || m.U.Name != "Name alice" || !strings.HasPrefix(string(m.MD), `[{"type":"PARAGRAPH"`) || len(m.URLs) != 1 || len(m.Channels) != 1 {
 		t.Fatalf("message = %+v", m)
 	}
 	if s := e.sub(room.ID, bob); !s.Alert || s.Unread != 0 {

@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -206,8 +207,11 @@ func (s *Service) enrich(ctx context.Context, m *model.Message) (toAll, toHere b
 	if m.Msg == "" {
 		return false, false, nil
 	}
-	m.MD = s.parse(m.Msg)
-	tok := s.extract(m.MD, m.Msg)
+	ast := s.parse(m.Msg)
+	if m.MD, err = json.Marshal(ast); err != nil {
+		return false, false, err
+	}
+	tok := s.extract(ast, m.Msg)
 	var names []string
 	for _, n := range tok.Mentions {
 		switch n {

@@ -1,11 +1,15 @@
 package model
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Message is a document of rocketchat_message (PROTOCOL.md §5.4). T is empty for a
 // user's message and names the kind of a system message ("uj", "ul", "au", "ru", "r",
-// "room_changed_topic", "rm", …). MD is the message-parser AST of Msg: a list of
-// JSON-like blocks ([]any of map[string]any).
+// "room_changed_topic", "rm", …). MD is the message-parser AST of Msg, a JSON array of
+// blocks, kept as JSON: the server never looks inside it after the send, so reading and
+// answering history copies it as it is stored.
 type Message struct {
 	ID           string              `json:"_id"`
 	RID          string              `json:"rid"`
@@ -14,7 +18,7 @@ type Message struct {
 	U            UserRef             `json:"u"`
 	T            string              `json:"t,omitempty"`
 	Groupable    *bool               `json:"groupable,omitempty"`
-	MD           []any               `json:"md,omitempty"`
+	MD           json.RawMessage     `json:"md,omitempty"`
 	Mentions     []Mention           `json:"mentions,omitempty"`
 	Channels     []ChannelRef        `json:"channels,omitempty"`
 	URLs         []MessageURL        `json:"urls,omitempty"`

@@ -61,7 +61,7 @@ func TestSeedHistory(t *testing.T) {
 		}
 		var newest, before int
 		for _, m := range all {
-			if m.U != user || m.RID != r.ID || len(m.Msg) < 100 || len(m.MD) != 1 || m.UpdatedAt != m.Ts {
+			if m.U != user || m.RID != r.ID || len(m.Msg) < 100 || !strings.HasPrefix(string(m.MD), `[{"type":"PARAGRAPH"`) || m.UpdatedAt != m.Ts {
 				t.Fatalf("message %+v", m)
 			}
 			if m.Ts.After(r.Newest) {

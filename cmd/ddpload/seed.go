@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -145,7 +146,7 @@ func seedMessage(rng *rand.Rand, id, rid string, u model.UserRef, ts time.Time) 
 	text := sb.String()
 	return model.Message{
 		ID: id, RID: rid, Msg: text, Ts: ts, U: u, UpdatedAt: ts,
-		MD: []any{map[string]any{"type": "PARAGRAPH", "value": []any{map[string]any{"type": "PLAIN_TEXT", "value": text}}}},
+		MD: mdParagraph(text),
 	}
 }
 
@@ -154,4 +155,10 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// mdParagraph is the md of a text without markup: one paragraph of plain text.
+func mdParagraph(text string) json.RawMessage {
+	b, _ := json.Marshal([]any{map[string]any{"type": "PARAGRAPH", "value": []any{map[string]any{"type": "PLAIN_TEXT", "value": text}}}})
+	return b
 }

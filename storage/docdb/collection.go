@@ -138,10 +138,10 @@ func (c *Collection) Find(ctx context.Context, q Query, out any) error {
 	}
 	s := sv.Elem()
 	s.SetLen(0)
-	return c.Each(ctx, q, func(d Doc) error {
+	return c.eachRaw(ctx, q, func(data []byte) error {
 		ev := reflect.New(s.Type().Elem())
-		if err := assign(ev.Elem(), d); err != nil {
-			return err
+		if err := decodeInto(data, ev.Interface()); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
 		}
 		s.Set(reflect.Append(s, ev.Elem()))
 		return nil
@@ -150,21 +150,29 @@ func (c *Collection) Find(ctx context.Context, q Query, out any) error {
 
 // Each calls fn with every match, in order, stopping at fn's first error.
 func (c *Collection) Each(ctx context.Context, q Query, fn func(Doc) error) error {
+	return c.eachRaw(ctx, q, func(data []byte) error {
+		d, err := unmarshalDoc(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		return fn(d)
+	})
+}
+
+// eachRaw calls fn with the stored text of every match, in order. data is reused for the
+// next match: fn keeps nothing of it (the decoders copy what they keep).
+func (c *Collection) eachRaw(ctx context.Context, q Query, fn func(data []byte) error) error {
 	rows, err := c.db.reader(ctx).QueryContext(ctx, q.sql("SELECT "+docColumn, c.table), q.Args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var data []byte
+	var data sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&data); err != nil {
 			return err
 		}
-		d, err := unmarshalDoc(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.name, err)
-		}
-		if err := fn(d); err != nil {
+		if err := fn(data); err != nil {
 			return err
 		}
 	}
@@ -246,6 +254,12 @@ func whereClause(q Query) string {
 }
 
 func decodeInto(data []byte, out any) error {
+	if rv := reflect.ValueOf(out); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct {
+		if fastDecodeStruct(data, rv.Elem()) {
+			return nil
+		}
+		// The general path sets again every field the fast one may have set.
+	}
 	d, err := unmarshalDoc(data)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package docdb
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -62,6 +63,11 @@ func toValue(v reflect.Value) (any, error) {
 		return Binary{Data: x}, nil
 	case Binary, ObjectID, Regex, Timestamp:
 		return x, nil
+	case json.RawMessage:
+		if len(x) == 0 {
+			return nil, nil
+		}
+		return jsonToTree(x)
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -220,6 +226,13 @@ func assign(dst reflect.Value, v any) error {
 		return nil
 	}
 	switch dst.Type() {
+	case rawMessageType:
+		raw, err := treeJSON(v)
+		if err != nil {
+			return err
+		}
+		dst.SetBytes(raw)
+		return nil
 	case objectIDType, binaryType, regexType, timestampType:
 		rv := reflect.ValueOf(v)
 		if rv.Type() != dst.Type() {

@@ -284,6 +284,10 @@ type elem struct {
 	O *string `json:"o"`
 	I []*elem `json:"i"`
 	B *byte   `json:"s"`
+
+	// json reports that the subtree holds only JSON's own types, so its stored text is
+	// its JSON (sjson_struct.go); set for the schemas the fast decoder caches.
+	json bool
 }
 
 // unmarshalDoc decodes a top-level sjson object: canonical documents (all that FerretDB

@@ -41,6 +41,8 @@ func cachedSchema(raw []byte) (*schema, bool) {
 	s = new(schema)
 	if err := json.Unmarshal(raw, s); err != nil || !fastSchema(s) {
 		s = nil
+	} else {
+		markJSON(s)
 	}
 	if len(raw) > maxCachedSchemaBytes {
 		return s, s != nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/outpostchat/outpost/app/model"
@@ -27,20 +28,21 @@ func WriteSuccess(w http.ResponseWriter, payload any) error {
 		writeBody(w, http.StatusOK, []byte(`{"success":true}`))
 		return nil
 	}
-	b, err := encode(payload)
-	if err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := encodeTo(buf, payload); err != nil {
 		return model.Internal(fmt.Errorf("rest: encoding %T: %w", payload, err))
 	}
+	b := buf.Bytes()
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
 		return model.Internal(fmt.Errorf("rest: response payload %T is not a JSON object", payload))
 	}
-	out := make([]byte, 0, len(b)+16)
-	out = append(out, b[:len(b)-1]...)
+	buf.Truncate(len(b) - 1)
 	if len(b) > 2 {
-		out = append(out, ',')
+		buf.WriteByte(',')
 	}
-	out = append(out, `"success":true}`...)
-	writeBody(w, http.StatusOK, out)
+	buf.WriteString(`"success":true}`)
+	writeBody(w, http.StatusOK, buf.Bytes())
 	return nil
 }
 
@@ -151,10 +153,35 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 // trailing newline json.Encoder adds.
 func encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encodeTo(&buf, v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+	return buf.Bytes(), nil
+}
+
+// encodeTo is encode into buf.
+func encodeTo(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1) // the newline
+	return nil
+}
+
+// Response bodies are encoded into pooled buffers: a page of history is tens of
+// kilobytes, which a fresh buffer would reach by growing and copying several times.
+// Buffers that grew past maxPooledBuffer are left to the collector.
+const maxPooledBuffer = 1 << 20
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		b.Reset()
+		buffers.Put(b)
+	}
 }

@@ -48,6 +48,7 @@ type Store interface {
 	ExtraStore
 	CleanStore
 	FileStore
+	UserStore
 }
 
 // MessageStore keeps rocketchat_message and its deleted documents. Its methods take
@@ -260,6 +261,7 @@ func Settings() []model.Setting {
 		{ID: "UI_Use_Real_Name", Type: model.SettingBoolean, PackageValue: false, Public: true,
 			Group: "Layout", Section: "User_Interface", I18nLabel: "UI_Use_Real_Name"},
 		hiddenSetting(),
+		erasureSetting(),
 	}
 }
 

@@ -53,3 +53,22 @@ type UserTokensRevoked struct {
 
 // Topic returns [TopicUserTokens].
 func (UserTokensRevoked) Topic() string { return TopicUserTokens }
+
+// UserMessagesErased reports what became of a deleted user's messages under
+// Message_ErasureType: "Delete" (removed) or "Unlink" (handed to ReplaceBy, with Alias).
+// Rocket.Chat broadcasts user.deleted for these two (not for "Keep", so open clients
+// keep showing the messages) and sends every signed-in client
+// {userId, messageErasureType, replaceByUser} on stream-notify-logged "Users:Deleted".
+type UserMessagesErased struct {
+	UserID      string
+	ErasureType string
+	ReplaceBy   *ReplaceBy // Unlink only
+}
+
+// ReplaceBy is the user an unlinked user's messages now belong to.
+type ReplaceBy struct {
+	ID, Username, Alias string
+}
+
+// Topic returns [TopicUsers].
+func (UserMessagesErased) Topic() string { return TopicUsers }

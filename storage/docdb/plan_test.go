@@ -77,6 +77,7 @@ func TestQueryPlans(t *testing.T) {
 		plan{"message history", docdb.Messages, sel(docdb.Query{Where: docdb.F("rid") + " = ?", Order: docdb.F("ts") + " DESC", Limit: 50}), []any{"room1"}, "outpost_message_rid_ts"},
 		plan{"message history before ts", docdb.Messages, sel(docdb.Query{Where: docdb.F("rid") + " = ? AND " + docdb.F("ts") + " < ?", Order: docdb.F("ts") + " DESC", Limit: 50}), []any{"room1", int64(1700000000100)}, "outpost_message_rid_ts"},
 		plan{"message history after ts, ascending", docdb.Messages, sel(docdb.Query{Where: docdb.F("rid") + " = ? AND " + docdb.F("ts") + " > ?", Order: docdb.F("ts"), Limit: 50}), []any{"room1", int64(1700000000100)}, "outpost_message_rid_ts"},
+		plan{"a user's messages", docdb.Messages, sel(docdb.UserMessagesQuery("u1")), []any{"u1"}, "outpost_message_uid"},
 		plan{"messages in room count", docdb.Messages, func(tb string) string { return docdb.CountSQL(byRID, tb) }, []any{"room1"}, "outpost_message_rid_"}, // any (rid, …) index
 		plan{"subscriptions by rid", docdb.Subscriptions, sel(byRID), []any{"room1"}, "outpost_subscription_rid"},
 		plan{"subscriptions by u._id", docdb.Subscriptions, sel(docdb.Query{Where: docdb.F("u._id") + " = ?"}), []any{"u1"}, "outpost_subscription_uid"},

@@ -96,6 +96,7 @@ var Schema = []CollectionSpec{
 		{Name: "outpost_message_rid_tlm", Fields: []string{"rid", "tlm"}},                // threads list
 		{Name: "outpost_message_rid_pinned_ts", Fields: []string{"rid", "pinned", "ts"}}, // chat.getPinnedMessages
 		{Name: "outpost_message_rid_starred", Fields: []string{"rid", "starred"}},        // chat.getStarredMessages
+		{Name: "outpost_message_uid", Fields: []string{"u._id"}},                         // a deleted user's messages (Message_ErasureType)
 	}},
 	{Name: Roles},
 	{Name: Permissions},

@@ -132,7 +132,30 @@ func (s *Server) deliver(ev streamhub.Event) {
 		s.deliverPresence(e)
 	case streamhub.AvatarChanged:
 		s.deliverAvatar(e)
+	case streamhub.UserMessagesErased:
+		s.Emit(StreamNotifyLogged, "Users:Deleted", erasedPayload(e))
 	default:
 		s.deliverRooms(ev)
 	}
+}
+
+// usersDeletedPayload is Rocket.Chat's notify-logged "Users:Deleted" argument.
+type usersDeletedPayload struct {
+	UserID             string         `json:"userId"`
+	MessageErasureType string         `json:"messageErasureType"`
+	ReplaceByUser      *replaceByUser `json:"replaceByUser,omitempty"`
+}
+
+type replaceByUser struct {
+	ID       string `json:"_id"`
+	Username string `json:"username"`
+	Alias    string `json:"alias"`
+}
+
+func erasedPayload(e streamhub.UserMessagesErased) usersDeletedPayload {
+	p := usersDeletedPayload{UserID: e.UserID, MessageErasureType: e.ErasureType}
+	if r := e.ReplaceBy; r != nil {
+		p.ReplaceByUser = &replaceByUser{ID: r.ID, Username: r.Username, Alias: r.Alias}
+	}
+	return p
 }

@@ -125,7 +125,11 @@ func (a *App) init(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Accounts.SetOnUserCreated(a.Rooms.JoinDefaultRooms)
-	a.Accounts.SetOnUserDeleted(a.Rooms.UserDeleted)
+	// A deleted user's messages (Message_ErasureType), then their rooms, as Rocket.Chat's
+	// deleteUser orders them.
+	a.Accounts.SetOnUserDeleted(func(ctx context.Context, u model.User) error {
+		return errors.Join(a.Messaging.UserDeleted(ctx, u), a.Rooms.UserDeleted(ctx, u))
+	})
 	a.Messaging = messaging.New(a.Rooms, docdb.NewMessagesStore(docs), docs, a.Authz, a.Settings, a.Hub, log.With("svc", "messaging"))
 	a.Messaging.SetParser(func(s string) []any { return md.Parse(s, md.Options{}) },
 		func(ast []any, _ string) messaging.Tokens {

@@ -19,7 +19,7 @@ func BenchmarkSend(b *testing.B) {
 			for i := range members {
 				members[i] = e.user(fmt.Sprintf("u%03d", i))
 			}
-			room := e.room("bench", model.RoomPublic, nil, members...)
+			room := e.room("bench", model.RoomPublic, func(r *model.Room) { r.UsersCount = int64(n) }, members...)
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				if _, err := e.svc.Send(e.ctx, members[i%n], messaging.SendInput{RID: room.ID, Msg: "hello there"}); err != nil {

@@ -49,6 +49,7 @@ type Store interface {
 	CleanStore
 	FileStore
 	UserStore
+	NotifyStore
 }
 
 // MessageStore keeps rocketchat_message and its deleted documents. Its methods take
@@ -245,7 +246,7 @@ func Settings() []model.Setting {
 		{Key: "group_mentions_only", I18nLabel: "Group_mentions_only"},
 		{Key: "user_and_group_mentions_only", I18nLabel: "User_and_group_mentions_only"},
 	}
-	return []model.Setting{
+	return append([]model.Setting{
 		b("Message_AllowEditing", true),
 		n("Message_AllowEditing_BlockEditInMinutes", 0),
 		b("Message_AllowDeleting", true),
@@ -262,7 +263,7 @@ func Settings() []model.Setting {
 			Group: "Layout", Section: "User_Interface", I18nLabel: "UI_Use_Real_Name"},
 		hiddenSetting(),
 		erasureSetting(),
-	}
+	}, notifySettings()...)
 }
 
 // stamp is now as the store keeps it: UTC, whole milliseconds.

@@ -2,6 +2,7 @@ package messaging_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func TestSendCountersAndEvents(t *testing.T) {
 		t.Errorf("second message changed %d subscriptions, want 1 (the sender's)", subs)
 	}
 
-	// A mention raises unread and userMentions of the mentioned only, and notifies.
+	// A mention raises unread and userMentions of the mentioned only.
 	mm := e.send(alice, messaging.SendInput{RID: room.ID, Msg: "hi @bob and @nobody"})
 	if len(mm.Mentions) != 1 || mm.Mentions[0].ID != bob.UserID || mm.Mentions[0].Type != "user" {
 		t.Errorf("mentions = %+v", mm.Mentions)
@@ -85,8 +86,9 @@ func TestSendCountersAndEvents(t *testing.T) {
 			notified = append(notified, n.UserID)
 		}
 	}
-	if len(notified) != 1 || notified[0] != bob.UserID {
-		t.Errorf("notified %v, want bob", notified)
+	// Every other member: Accounts_Default_User_Preferences_desktopNotifications is "all".
+	if !slices.Equal(notified, []string{bob.UserID, carol.UserID}) {
+		t.Errorf("notified %v, want bob and carol", notified)
 	}
 
 	// @all raises groupMentions and unread of everyone else.

@@ -147,6 +147,7 @@ func (s *Service) send(ctx context.Context, actor model.Actor, in SendInput, fp 
 		}
 		return model.Message{}, model.AsError(err)
 	}
+	out.toAll, out.toHere = toAll, toHere
 	s.publishSent(ctx, m, room, out)
 	return m, nil
 }
@@ -259,9 +260,10 @@ func (s *Service) enrich(ctx context.Context, m *model.Message) (toAll, toHere b
 
 // sent is what a send changed besides the message.
 type sent struct {
-	room   model.Room
-	parent *model.Message
-	subs   []model.Subscription
+	room          model.Room
+	parent        *model.Message
+	subs          []model.Subscription
+	toAll, toHere bool // the message mentions @all or @here
 }
 
 // write stores the message and its consequences in one transaction; also, when not
@@ -432,34 +434,7 @@ func (s *Service) publishSent(ctx context.Context, m model.Message, room model.R
 			s.hub.Publish(streamhub.RoomChanged{Action: "updated", RID: room.ID, Room: out.room, Members: members})
 		}
 	}
-	s.notify(m, room, out.subs)
-}
-
-// notify sends a notification to the mentioned members and, in a direct message, to
-// the other members, unless they turned notifications off for the room.
-func (s *Service) notify(m model.Message, room model.Room, subs []model.Subscription) {
-	mentioned := userMentions(&m, m.U.ID)
-	for _, sub := range subs {
-		if sub.U.ID == m.U.ID || sub.DisableNotifications {
-			continue
-		}
-		if room.T != model.RoomDirect && !slices.Contains(mentioned, sub.U.ID) {
-			continue
-		}
-		name, title, text := room.Name, "#"+or(room.FName, room.Name), m.U.Username+": "+m.Msg
-		if room.T == model.RoomDirect {
-			name, title, text = m.U.Username, m.U.Username, m.Msg
-		}
-		payload := map[string]any{
-			"_id": m.ID, "rid": m.RID, "type": room.T, "name": name,
-			"sender":  map[string]any{"_id": m.U.ID, "username": m.U.Username, "name": m.U.Name},
-			"message": map[string]any{"msg": m.Msg},
-		}
-		if m.TMID != "" {
-			payload["tmid"] = m.TMID
-		}
-		s.hub.Publish(streamhub.Notification{UserID: sub.U.ID, Payload: map[string]any{"title": title, "text": text, "payload": payload}})
-	}
+	s.notify(ctx, m, out)
 }
 
 func b2i(b bool) int {

@@ -36,6 +36,7 @@ const (
 type DB struct {
 	log     *slog.Logger
 	readers *sql.DB
+	stmts   *stmtCache // prepared statements on readers
 	writer  *sql.DB
 	tables  map[string]string // collection name -> table name
 
@@ -73,7 +74,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*DB, error) {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 
-	db := &DB{log: log, readers: r, writer: w, queue: make(chan *txRequest, 1024), done: make(chan struct{})}
+	db := &DB{log: log, readers: r, stmts: newStmtCache(r), writer: w, queue: make(chan *txRequest, 1024), done: make(chan struct{})}
 	if err := db.loadTables(ctx); err != nil {
 		db.closeConns()
 		return nil, err
@@ -156,7 +157,7 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeConns() error {
-	return errors.Join(db.readers.Close(), db.writer.Close())
+	return errors.Join(db.stmts.close(), db.readers.Close(), db.writer.Close())
 }
 
 // Collection returns the named collection; it panics on a name not in Schema, which is
@@ -181,7 +182,7 @@ func (db *DB) reader(ctx context.Context) querier {
 	if tx := txFrom(ctx); tx != nil {
 		return tx.conn
 	}
-	return db.readers
+	return db.stmts
 }
 
 // isUniqueViolation reports whether err is a unique constraint failure.

@@ -1,16 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"hash/fnv"
-	"html"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/outpostchat/outpost/app/model"
@@ -23,7 +20,9 @@ type Avatars interface {
 	User(ctx context.Context, username string) (avatars.Avatar, error)
 	UserByID(ctx context.Context, uid string) (avatars.Avatar, error)
 	Room(ctx context.Context, rid, viewer string) (avatars.Avatar, error)
-	Picture(ctx context.Context, a avatars.Avatar, size int) (avatars.Picture, error)
+	Picture(ctx context.Context, a avatars.Avatar, size int, format string) (avatars.Picture, error)
+	// Initials is the PNG or JPEG placeholder of name, cached.
+	Initials(name string, size int, format string) (avatars.Picture, error)
 	BlockUnauthenticated() bool
 	CacheTime() int64
 }
@@ -35,23 +34,14 @@ type AvatarService interface {
 	rest.Avatars
 }
 
-// avatarColors is the palette the initials placeholder picks from, by a hash of the name.
-var avatarColors = []string{
-	"#F44336", "#E91E63", "#9C27B0", "#673AB7", "#3F51B5", "#2196F3", "#03A9F4", "#00BCD4",
-	"#009688", "#4CAF50", "#8BC34A", "#CDDC39", "#FFC107", "#FF9800", "#FF5722", "#795548",
-	"#9E9E9E", "#607D8B",
-}
-
-// Placeholder sizes, as Rocket.Chat bounds ?size (MIN/MAX_SVG_AVATAR_SIZE).
-const (
-	minAvatarSize     = 16
-	maxAvatarSize     = 1024
-	defaultAvatarSize = 200
-)
-
 // avatarRoutes mounts /avatar/{name} (also /avatar/@name), /avatar/uid/{uid} and
 // /avatar/room/{rid} (PROTOCOL.md §4.3). Without an avatar service every name gets
 // the initials placeholder and rooms are unknown.
+//
+// Every route takes ?size (16–1024) and ?format: "png", "jpg" or "jpeg" draw the
+// placeholder as that raster image, as Rocket.Chat converts its SVG with sharp, and
+// convert a stored picture of another format; anything else is the SVG placeholder and
+// the picture as stored.
 func avatarRoutes(mux *http.ServeMux, acc rest.Accounts, av Avatars, log *slog.Logger) {
 	h := &avatarHandler{acc: acc, av: av, log: log}
 	mux.HandleFunc("GET /avatar/{name}", h.user)
@@ -67,9 +57,10 @@ type avatarHandler struct {
 	log *slog.Logger
 }
 
-// user serves /avatar/{name}: the user's picture, else an SVG with the name's initial on
-// a colour of its own, as Rocket.Chat shows for users without one; "@name" always gets
-// the placeholder, and so does an unknown name (Rocket.Chat answers no 404 there).
+// user serves /avatar/{name}: the user's picture, else the placeholder with the name's
+// initial on a colour of its own, as Rocket.Chat shows for users without one; "@name"
+// always gets the placeholder, and so does an unknown name (Rocket.Chat answers no 404
+// there).
 func (h *avatarHandler) user(w http.ResponseWriter, r *http.Request) {
 	raw := strings.TrimSuffix(r.PathValue("name"), ".svg")
 	name := strings.TrimPrefix(raw, "@")
@@ -101,7 +92,9 @@ func (h *avatarHandler) userByID(w http.ResponseWriter, r *http.Request) {
 }
 
 // room serves /avatar/room/{rid}: the room's picture (a discussion without one shows
-// its parent's), else the placeholder of its name; 404 for an unknown room.
+// its parent's avatar), else the placeholder of its name (a direct message: the other
+// members' usernames, as the signed-in viewer's subscription names it); 404 for an
+// unknown room.
 func (h *avatarHandler) room(w http.ResponseWriter, r *http.Request) {
 	rid := r.PathValue("rid")
 	if !h.allowed(r) {
@@ -124,10 +117,10 @@ func (h *avatarHandler) allowed(r *http.Request) bool {
 }
 
 // blocked answers a refused request as Rocket.Chat's protectAvatarsWithFallback does:
-// the placeholder of the name in the URL, never cached.
+// the placeholder of the name in the URL (in the requested format), never cached.
 func (h *avatarHandler) blocked(w http.ResponseWriter, r *http.Request, name string) {
 	w.Header().Set("Cache-Control", "no-store")
-	writeInitials(w, name, requestedSize(r))
+	h.writeInitials(w, r, name)
 }
 
 // serve writes a's picture, or its placeholder when it has none.
@@ -145,8 +138,8 @@ func (h *avatarHandler) serve(w http.ResponseWriter, r *http.Request, a avatars.
 		h.placeholder(w, r, a.Name)
 		return
 	}
-	p, err := h.av.Picture(r.Context(), a, requestedSize(r))
-	if isNotFound(err) { // an etag without its blob (an imported user): the placeholder
+	p, err := h.av.Picture(r.Context(), a, requestedSize(r), requestedFormat(r))
+	if isNotFound(err) { // an etag without its blob (an imported user, a reset room): the placeholder
 		h.placeholder(w, r, a.Name)
 		return
 	} else if err != nil {
@@ -166,10 +159,10 @@ func (h *avatarHandler) serve(w http.ResponseWriter, r *http.Request, a avatars.
 	http.ServeContent(w, r, "", p.ModTime, p.Body)
 }
 
-// placeholder writes the initials SVG of name with the avatar cache headers.
+// placeholder writes the initials placeholder of name with the avatar cache headers.
 func (h *avatarHandler) placeholder(w http.ResponseWriter, r *http.Request, name string) {
 	h.cacheHeaders(w.Header())
-	writeInitials(w, name, requestedSize(r))
+	h.writeInitials(w, r, name)
 }
 
 // cacheHeaders sets Rocket.Chat's Cache-Control (Accounts_AvatarCacheTime) and
@@ -189,26 +182,47 @@ func requestedSize(r *http.Request) int {
 	if err != nil || n <= 0 {
 		return 0
 	}
-	return min(max(n, minAvatarSize), maxAvatarSize)
+	return min(max(n, avatars.MinPlaceholderSize), avatars.MaxPlaceholderSize)
 }
 
-// writeInitials writes the placeholder: name's first letter, upper-cased, on the
-// name's colour, size pixels square (200 when 0).
-func writeInitials(w http.ResponseWriter, name string, size int) {
-	if size == 0 {
-		size = defaultAvatarSize
+// requestedFormat is ?format: avatars.FormatPNG, FormatJPEG or FormatSVG.
+func requestedFormat(r *http.Request) string { return avatars.ParseFormat(r.URL.Query().Get("format")) }
+
+// writeInitials writes the placeholder of name at the requested size (200 when none)
+// and format, with Rocket.Chat's fixed Last-Modified (an If-Modified-Since of it is
+// answered 304).
+func (h *avatarHandler) writeInitials(w http.ResponseWriter, r *http.Request, name string) {
+	size, format := requestedSize(r), requestedFormat(r)
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if format == avatars.FormatSVG {
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		var buf bytes.Buffer
+		_ = avatars.WriteSVG(&buf, name, size)
+		hd.Set("Content-Type", avatars.ContentType(format))
+		http.ServeContent(w, r, "", avatars.PlaceholderModTime, bytes.NewReader(buf.Bytes()))
+		return
 	}
-	initial, _ := utf8.DecodeRuneInString(name)
-	hsh := fnv.New32a()
-	hsh.Write([]byte(name))
-	color := avatarColors[hsh.Sum32()%uint32(len(avatarColors))]
-	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d">`+
-		`<rect width="100%%" height="100%%" fill="%s"/>`+
-		`<text x="50%%" y="50%%" dy="0.35em" text-anchor="middle" fill="#ffffff" font-family="Helvetica, Arial, sans-serif" font-size="%d">%s</text></svg>`,
-		size, size, size, size, color, size/2, html.EscapeString(string(unicode.ToUpper(initial))))
+	hd.Set("Content-Security-Policy", "default-src 'none'")
+	var (
+		p   avatars.Picture
+		err error
+	)
+	if h.av != nil {
+		p, err = h.av.Initials(name, size, format)
+	} else {
+		var b []byte
+		b, err = avatars.RenderInitials(name, size, format)
+		p = avatars.Picture{Body: bytes.NewReader(b), Type: avatars.ContentType(format), ModTime: avatars.PlaceholderModTime}
+	}
+	if err != nil {
+		h.log.Error("drawing an avatar placeholder", "path", r.URL.Path, "err", err)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	defer p.Close()
+	hd.Set("Content-Type", p.Type)
+	http.ServeContent(w, r, "", p.ModTime, p.Body)
 }
 
 // isNotFound reports a missing document or blob.

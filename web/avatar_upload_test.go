@@ -348,10 +348,10 @@ func TestRoomAvatar(t *testing.T) {
 	}
 	uri := "data:image/png;base64," + base64.StdEncoding.EncodeToString(testPNG(t, 20, 20, false))
 	bob := model.Actor{UserID: e.bobID, Username: "bob", Roles: []string{"user"}}
-	if err := e.a.Avatars.SetRoomAvatar(ctx, bob, room.ID, &uri); err == nil {
+	if _, err := e.a.Rooms.SaveSettings(ctx, bob, room.ID, map[string]any{"roomAvatar": uri}); err == nil {
 		t.Error("a non-member set the room's avatar")
 	}
-	if err := e.a.Avatars.SetRoomAvatar(ctx, alice, room.ID, &uri); err != nil {
+	if _, err := e.a.Rooms.SaveSettings(ctx, alice, room.ID, map[string]any{"roomAvatar": uri}); err != nil {
 		t.Fatal(err)
 	}
 	if status, hd, b := e.do(t, "GET", "/avatar/room/"+room.ID, nil, "", nil); status != 200 || hd.Get("ETag") == "" {
@@ -359,7 +359,7 @@ func TestRoomAvatar(t *testing.T) {
 	} else if _, size := decodeServed(t, b); size != image.Pt(200, 200) {
 		t.Errorf("room picture size %v", size)
 	}
-	if err := e.a.Avatars.SetRoomAvatar(ctx, alice, room.ID, nil); err != nil {
+	if _, err := e.a.Rooms.SaveSettings(ctx, alice, room.ID, map[string]any{"roomAvatar": nil}); err != nil {
 		t.Fatal(err)
 	}
 	if _, hd, _ := e.do(t, "GET", "/avatar/room/"+room.ID, nil, "", nil); hd.Get("Content-Type") != "image/svg+xml" {

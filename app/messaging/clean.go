@@ -10,9 +10,9 @@ import (
 
 // CleanStore finds the messages a history cleaning removes.
 type CleanStore interface {
-	// CleanableMessages returns the ids of a room's messages, oldest first, that a
-	// cleaning selects (see CleanInput); limit 0 for all.
-	CleanableMessages(ctx context.Context, rid string, oldest, latest time.Time, inclusive, excludePinned, ignoreDiscussion, ignoreThreads, filesOnly bool, usernames []string, limit int) ([]string, error)
+	// CleanableMessages returns the room's messages, oldest first, that a cleaning
+	// selects (see CleanInput), with only _id, file and files filled; limit 0 for all.
+	CleanableMessages(ctx context.Context, rid string, oldest, latest time.Time, inclusive, excludePinned, ignoreDiscussion, ignoreThreads, filesOnly bool, usernames []string, limit int) ([]model.Message, error)
 }
 
 // CleanInput is rooms.cleanHistory and DDP cleanRoomHistory: the room's messages with ts
@@ -20,7 +20,8 @@ type CleanStore interface {
 // Limit of them (0: all), only those of the users named in Users when it is not empty.
 // ExcludePinned keeps pinned messages, IgnoreDiscussion keeps messages that started a
 // discussion, IgnoreThreads keeps thread parents and replies. FilesOnly deletes no
-// message: messages with a file lose it and show "File removed by prune" instead.
+// message: messages with a file lose it (the upload and its bytes are removed) and
+// show "File removed by prune" instead.
 type CleanInput struct {
 	RID              string
 	Latest, Oldest   time.Time
@@ -48,8 +49,16 @@ const (
 // with the room's msgs and lastMessage; then stream-notify-room
 // "<rid>/deleteMessageBulk" tells the members' clients which messages went.
 //
-// Not done here, unlike Rocket.Chat: the uploads behind deleted files stay (uploads
-// come with the uploads service), discussions are not deleted with their first
+// Files go with their messages: after the transaction, the uploads (documents and
+// bytes) of every selected message's file and files are removed through the
+// SetOnFilesRemoved hook, as Rocket.Chat's cleanRoomHistory deletes them from the
+// Uploads store. With FilesOnly the messages stay, each with its file unset and its
+// attachments replaced by Rocket.Chat's [{color: "#FD745E", text: "_File removed by
+// prune_"}] (its $unset of file and $set of attachments); Outpost also unsets files,
+// which Rocket.Chat leaves pointing at the removed uploads. Only messages with a
+// file._id are selected then, as in Rocket.Chat's findFilesByRoomIdPinnedTimestampAndUsers.
+//
+// Not done here, unlike Rocket.Chat: discussions are not deleted with their first
 // message (Outpost has no discussions yet), and the followers' unread thread marks of
 // deleted threads stay until read.
 func (s *Service) CleanHistory(ctx context.Context, actor model.Actor, in CleanInput) (int, error) {
@@ -78,16 +87,19 @@ func (s *Service) CleanHistory(ctx context.Context, actor model.Actor, in CleanI
 	}
 	users := nonNil(in.Users)
 	now := s.stamp()
-	var ids []string
+	var ids, files []string
 	var changed []model.Message
 	var newRoom *model.Room
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		changed, newRoom = nil, nil
-		var err error
-		ids, err = s.store.CleanableMessages(ctx, room.ID, in.Oldest, in.Latest, in.Inclusive, in.ExcludePinned,
+		ids, files, changed, newRoom = nil, nil, nil, nil
+		msgs, err := s.store.CleanableMessages(ctx, room.ID, in.Oldest, in.Latest, in.Inclusive, in.ExcludePinned,
 			in.IgnoreDiscussion, in.IgnoreThreads, in.FilesOnly, users, in.Limit)
-		if err != nil || len(ids) == 0 {
+		if err != nil || len(msgs) == 0 {
 			return err
+		}
+		for _, m := range msgs {
+			ids = append(ids, m.ID)
+			files = append(files, fileIDs(m)...)
 		}
 		if in.FilesOnly {
 			for _, id := range ids {
@@ -123,6 +135,9 @@ func (s *Service) CleanHistory(ctx context.Context, actor model.Actor, in CleanI
 	})
 	if err != nil {
 		return 0, model.AsError(err)
+	}
+	if len(files) > 0 && s.onFilesRemoved != nil {
+		s.onFilesRemoved(context.WithoutCancel(ctx), files)
 	}
 	for _, m := range changed {
 		s.hub.Publish(streamhub.MessageSaved{RID: room.ID, RoomType: room.T, RoomName: room.Name, Message: m})

@@ -15,6 +15,7 @@ import (
 var RoomSettingKeys = []string{
 	"roomName", "roomTopic", "roomAnnouncement", "roomDescription", "roomType", "readOnly",
 	"reactWhenReadOnly", "archived", "joinCode", "default", "featured", "systemMessages", "encrypted",
+	"roomAvatar",
 }
 
 // SaveSettings changes room settings (methods saveRoomSettings, REST
@@ -24,7 +25,9 @@ var RoomSettingKeys = []string{
 // view-room-administration. Each change writes Rocket.Chat's system message: "r",
 // room_changed_topic, room_changed_description, room_changed_announcement,
 // room_changed_privacy, room-set-read-only / room-removed-read-only,
-// room-allowed-reacting / room-disallowed-reacting, room-archived / room-unarchived.
+// room-allowed-reacting / room-disallowed-reacting, room-archived / room-unarchived,
+// room_changed_avatar. roomAvatar (a data: URI, null or "" to reset) also needs
+// edit-room-avatar; its picture is stored before the transaction (avatar.go).
 func (s *Service) SaveSettings(ctx context.Context, actor model.Actor, rid string, values map[string]any) (model.Room, error) {
 	me, err := s.me(ctx, actor)
 	if err != nil {
@@ -41,12 +44,19 @@ func (s *Service) SaveSettings(ctx context.Context, actor model.Actor, rid strin
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	values, newAvatar, err := s.prepareAvatar(ctx, actor, rid, values)
+	if err != nil {
+		return model.Room{}, err
+	}
+	_, hasAvatar := values["roomAvatar"]
 	var out model.Room
+	oldAvatar := ""
 	err = s.write(ctx, func(ctx context.Context, b *batch) error {
 		r, err := s.room(ctx, rid)
 		if err != nil {
 			return err
 		}
+		oldAvatar = r.AvatarETag
 		// A direct message takes only a topic (im.setTopic), and only from holders of
 		// edit-room (admins by default: nobody owns a direct message).
 		if r.T == model.RoomLive || (r.T == model.RoomDirect && !(len(keys) == 1 && keys[0] == "roomTopic")) {
@@ -63,6 +73,9 @@ func (s *Service) SaveSettings(ctx context.Context, actor model.Actor, rid strin
 		out = r
 		return s.roomChanged(ctx, b, "updated", r)
 	})
+	if hasAvatar {
+		s.settleAvatar(rid, newAvatar, oldAvatar, err)
+	}
 	return ClientRoom(out), err
 }
 
@@ -172,6 +185,12 @@ func (s *Service) applySetting(ctx context.Context, b *batch, actor model.Actor,
 		set["joinCodeRequired"] = code != ""
 	case "systemMessages":
 		set["sysMes"] = v
+	case "roomAvatar":
+		if err := s.checkAvatar(ctx, actor, r); err != nil {
+			return r, err
+		}
+		unset = append(unset, avatarFields(v, set, now.UnixMilli())...)
+		msgType = "room_changed_avatar"
 	}
 	r, err := s.rooms.UpdateRoom(ctx, r.ID, set, unset)
 	if err != nil {

@@ -106,6 +106,8 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	now   func() time.Time
+
+	avatars RoomAvatars // roomAvatar's pictures (SetRoomAvatars); nil refuses the key
 }
 
 // New returns the room service.

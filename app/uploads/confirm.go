@@ -3,8 +3,6 @@ package uploads
 import (
 	"context"
 	"errors"
-	"io"
-	"strings"
 
 	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/model"
@@ -28,7 +26,9 @@ var errInvalidFile = model.Invalid("invalid-file", "Invalid file")
 // (Rocket.Chat's sendFileMessage): the upload must be the actor's, in that room, and
 // not confirmed yet. The message carries file, files and one attachment (image,
 // audio, video or plain file) linking to /file-upload/<id>/<name>; the upload loses
-// its expiresAt and gains its description in the message's own transaction.
+// its expiresAt and gains its description in the message's own transaction. An image
+// is first turned upright or stripped of its metadata and gets its thumbnail upload
+// (prepareImage, process.go), which the same transaction stores and files lists.
 func (s *Service) Confirm(ctx context.Context, actor model.Actor, in ConfirmInput) (model.Message, error) {
 	if _, err := s.CheckRoom(ctx, actor, in.RID); err != nil {
 		return model.Message{}, err
@@ -49,24 +49,17 @@ func (s *Service) Confirm(ctx context.Context, actor model.Actor, in ConfirmInpu
 		return model.Message{}, model.Invalid("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize")
 	}
 	u.Description = in.Description
-	var preview string
-	if s.imager != nil && strings.HasPrefix(u.Type, "image/") {
-		info, err := s.imager(ctx, u, func() (io.ReadCloser, error) {
-			b, _, err := s.blobs.Open(u.ID)
-			return b, err
-		})
-		if err != nil {
-			s.log.Warn("describing an uploaded image", "id", u.ID, "err", err)
-		} else {
-			if info.Identify != nil {
-				u.Identify = info.Identify
-			}
-			preview = info.Preview
-		}
+	pic := s.prepareImage(ctx, &u)
+	if pic.identify != nil {
+		u.Identify = pic.identify
 	}
 	ref := model.FileRef{ID: u.ID, Name: u.Name, Type: u.Type, Size: u.Size, TypeGroup: u.TypeGroup}
 	if u.Identify != nil {
 		ref.Format = u.Identify.Format
+	}
+	files := []model.FileRef{ref}
+	if t := pic.thumb; t != nil {
+		files = append(files, model.FileRef{ID: t.ID, Name: t.Name, Type: t.Type, Size: t.Size, Format: t.Identify.Format, TypeGroup: t.TypeGroup})
 	}
 	set := map[string]any{"_updatedAt": s.stamp()}
 	if u.Description != "" {
@@ -75,17 +68,33 @@ func (s *Service) Confirm(ctx context.Context, actor model.Actor, in ConfirmInpu
 	if u.Identify != nil {
 		set["identify"] = u.Identify
 	}
-	return s.msgs.SendFile(ctx, actor, messaging.SendInput{RID: in.RID, Msg: in.Msg, TMID: in.TMID,
-		Attachments: []map[string]any{attachment(u, preview)}},
-		messaging.FileParts{File: ref, InTx: func(ctx context.Context) error {
-			return s.store.UpdateUpload(ctx, u.ID, set, []string{"expiresAt"})
+	m, err := s.msgs.SendFile(ctx, actor, messaging.SendInput{RID: in.RID, Msg: in.Msg, TMID: in.TMID,
+		Attachments: []map[string]any{attachment(u, pic)}},
+		messaging.FileParts{File: ref, Files: files, InTx: func(ctx context.Context) error {
+			// Of two confirmations of one upload racing, the second finds no
+			// expiresAt and posts nothing.
+			if ok, err := s.store.ConfirmUpload(ctx, u.ID, set, []string{"expiresAt"}); err != nil {
+				return err
+			} else if !ok {
+				return errInvalidFile
+			}
+			if pic.thumb != nil {
+				return s.store.InsertUpload(ctx, *pic.thumb)
+			}
+			return nil
 		}})
+	if err != nil && pic.thumb != nil {
+		s.deleteBlob(pic.thumb.ID)
+	}
+	return m, err
 }
 
 // attachment is the file's message attachment, as Rocket.Chat's
 // parseFileIntoMessageAttachments builds it: title and title_link for every file,
-// image_*, audio_* or video_* by type group, format and size for other files.
-func attachment(u Upload, preview string) map[string]any {
+// image_*, audio_* or video_* by type group, format and size for other files. An image
+// with a thumbnail shows the thumbnail (image_url, image_type, image_dimensions) and
+// keeps the original's image_size; an image that cannot be read is a plain file.
+func attachment(u Upload, pic picture) map[string]any {
 	link := u.Path
 	a := map[string]any{
 		"title": u.Name, "type": "file", "title_link": link, "title_link_download": true, "fileId": u.ID,
@@ -93,18 +102,23 @@ func attachment(u Upload, preview string) map[string]any {
 	if u.Description != "" {
 		a["description"] = u.Description
 	}
-	switch u.TypeGroup {
-	case "image":
+	switch {
+	case u.TypeGroup == "image" && !pic.unreadable:
 		a["image_url"], a["image_type"], a["image_size"] = link, u.Type, u.Size
 		if u.Identify != nil && u.Identify.Size != nil {
 			a["image_dimensions"] = map[string]any{"width": u.Identify.Size.Width, "height": u.Identify.Size.Height}
 		}
-		if preview != "" {
-			a["image_preview"] = preview
+		if t := pic.thumb; t != nil {
+			// Rocket.Chat names the thumbnail's link after the original file.
+			a["image_url"], a["image_type"] = FilePath(t.ID, u.Name), t.Type
+			a["image_dimensions"] = map[string]any{"width": t.Identify.Size.Width, "height": t.Identify.Size.Height}
 		}
-	case "audio":
+		if pic.preview != "" {
+			a["image_preview"] = pic.preview
+		}
+	case u.TypeGroup == "audio":
 		a["audio_url"], a["audio_type"], a["audio_size"] = link, u.Type, u.Size
-	case "video":
+	case u.TypeGroup == "video":
 		a["video_url"], a["video_type"], a["video_size"] = link, u.Type, u.Size
 	default:
 		a["format"], a["size"] = u.Extension, u.Size

@@ -66,8 +66,9 @@ func ErrNoFile() error { return errNoFile }
 // Receive stores a file for a room and its upload document, as rooms.media does: the
 // document waits for Confirm (expiresAt now + 24 h) and only its uploader sees the
 // file meanwhile. The content type is decided by ResolveType and checked against the
-// white and black lists before any byte is written; the size is checked while the
-// bytes stream to disk. On any failure nothing is left behind.
+// white and black lists before any byte is written; the size (FileUpload_MaxFileSize)
+// and the actor's daily quota (quota.go) are checked while the bytes stream to disk.
+// On any failure, a full disk included, nothing is left behind.
 func (s *Service) Receive(ctx context.Context, actor model.Actor, in ReceiveInput) (Upload, error) {
 	room, err := s.CheckRoom(ctx, actor, in.RID)
 	if err != nil {
@@ -82,21 +83,24 @@ func (s *Service) Receive(ctx context.Context, actor model.Actor, in ReceiveInpu
 	}
 	name := CleanName(in.Name)
 	max := s.MaxFileSize()
+	quota, left, err := s.quotaLeft(ctx, actor)
+	if err != nil {
+		return Upload{}, err
+	}
+	if quota > 0 && left == 0 {
+		return Upload{}, errQuota(quota)
+	}
+	// The blob store stops at the smaller of the two limits, whatever the client said
+	// the size was.
+	limit, byQuota := max, false
+	if left >= 0 && (limit < 0 || left < limit) {
+		limit, byQuota = left, true
+	}
 	id := model.NewID()
 	body := &readTracker{r: in.Body}
-	size, err := s.blobs.Put(ctx, id, body, max)
+	size, err := s.blobs.Put(ctx, id, body, limit)
 	if err != nil {
-		switch {
-		case errors.Is(err, ErrTooLarge):
-			return Upload{}, errTooLarge(max)
-		case body.err != nil:
-			return Upload{}, &model.Error{Kind: model.KindInvalid, Code: "error-file-upload-incomplete",
-				Message: "The upload was interrupted", Cause: body.err}
-		case ctx.Err() != nil:
-			return Upload{}, &model.Error{Kind: model.KindInvalid, Code: "error-file-upload-incomplete",
-				Message: "The upload was interrupted", Cause: err}
-		}
-		return Upload{}, model.Internal(err)
+		return Upload{}, s.putError(ctx, err, body, max, quota, byQuota)
 	}
 	now := s.stamp()
 	expires := now.Add(TempLifetime)
@@ -107,11 +111,34 @@ func (s *Service) Receive(ctx context.Context, actor model.Actor, in ReceiveInpu
 		Path: p, URL: strings.TrimRight(s.config.String("Site_Url"), "/") + p, UploadedAt: now,
 		TypeGroup: typeGroup(typ), Content: in.Content, ExpiresAt: &expires, UpdatedAt: now,
 	}
-	if err := s.store.InsertUpload(ctx, u); err != nil {
+	if err := s.insertWithinQuota(ctx, u, quota); err != nil {
 		s.deleteBlob(id)
-		return Upload{}, model.Internal(err)
+		return Upload{}, model.AsError(err)
 	}
 	return u, nil
+}
+
+// putError explains why Blobs.Put failed: the file passed the size limit (max) or
+// the daily quota (when byQuota: the quota was the smaller limit), the client's body
+// failed or ended early, the request was canceled, or the disk is full (logged: the
+// administrator must act). Anything else is internal.
+func (s *Service) putError(ctx context.Context, err error, body *readTracker, max, quota int64, byQuota bool) error {
+	switch {
+	case errors.Is(err, ErrTooLarge) && byQuota:
+		return errQuota(quota)
+	case errors.Is(err, ErrTooLarge):
+		return errTooLarge(max)
+	case body.err != nil:
+		return &model.Error{Kind: model.KindInvalid, Code: "error-file-upload-incomplete",
+			Message: "The upload was interrupted", Cause: body.err}
+	case ctx.Err() != nil:
+		return &model.Error{Kind: model.KindInvalid, Code: "error-file-upload-incomplete",
+			Message: "The upload was interrupted", Cause: err}
+	case errors.Is(err, ErrNoSpace):
+		s.log.Error("an upload was refused: the disk is full", "err", err)
+		return errNoSpace(err)
+	}
+	return model.Internal(err)
 }
 
 // FilePath is the download path of a file: /file-upload/<id>/<name>, the name
@@ -122,24 +149,15 @@ func FilePath(id, name string) string {
 
 // readTracker remembers the first error its reader gave other than io.EOF: a body
 // that failed (a truncated multipart, a client gone, a body over its limit) is the
-// client's fault, not the disk's.
+// client's fault, not the disk's. The blob store fills its buffer through it, so it
+// reads as its reader does.
 type readTracker struct {
 	r   io.Reader
 	err error
 }
 
 func (t *readTracker) Read(p []byte) (int, error) {
-	// Fill p: a multipart part yields at most 4 KiB a read, and the blob store writes
-	// what each read gives, so short reads would cost a write syscall per 4 KiB.
-	n, err := 0, error(nil)
-	for n < len(p) && err == nil {
-		var m int
-		m, err = t.r.Read(p[n:])
-		n += m
-	}
-	if err == io.EOF && n > 0 {
-		err = nil // the next read gives io.EOF again
-	}
+	n, err := t.r.Read(p)
 	if err != nil && err != io.EOF && t.err == nil {
 		t.err = err
 	}

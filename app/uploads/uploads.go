@@ -52,7 +52,9 @@ type Upload struct {
 	Description string         `json:"description,omitempty"`
 	ExpiresAt   *time.Time     `json:"expiresAt,omitempty"`
 	Content     map[string]any `json:"content,omitempty"` // E2E: the encrypted file's key data
-	UpdatedAt   time.Time      `json:"_updatedAt"`
+	// OriginalFileID is set on a thumbnail (typeGroup "thumb"): the image it shows.
+	OriginalFileID string    `json:"originalFileId,omitempty"`
+	UpdatedAt      time.Time `json:"_updatedAt"`
 }
 
 // Identify is what is known of an image: its format and dimensions (Rocket.Chat's
@@ -80,6 +82,13 @@ type Store interface {
 	DeleteUploads(ctx context.Context, ids []string) error
 	// ExpiredUploads lists up to limit uploads whose expiresAt is before t.
 	ExpiredUploads(ctx context.Context, t time.Time, limit int) ([]Upload, error)
+	QuotaStore // the daily quota (quota.go)
+	// ConfirmUpload is UpdateUpload for an upload that still has its expiresAt (waits
+	// for its confirmation); it reports whether there was one.
+	ConfirmUpload(ctx context.Context, id string, set map[string]any, unset []string) (bool, error)
+	// RoomImages lists a room's confirmed, visible image uploads (typeGroup "image"),
+	// newest first, uploaded at or before before when it is set, and counts them all.
+	RoomImages(ctx context.Context, rid string, before *time.Time, offset, limit int) ([]Upload, int64, error)
 }
 
 // ErrTooLarge is what Blobs.Put returns when the data exceeds its maxSize.
@@ -131,8 +140,9 @@ type ImageInfo struct {
 	Preview  string
 }
 
-// Imager describes uploaded images. It is the hook for app/uploads/imaging: until
-// SetImager wires it, image messages carry no image_dimensions nor image_preview.
+// Imager describes uploaded images that get no thumbnail (a thumbnail's own decode
+// gives the preview: process.go). It is the hook for app/uploads/imaging: until
+// SetImager wires it, such image messages carry no image_preview.
 type Imager func(ctx context.Context, u Upload, open func() (io.ReadCloser, error)) (ImageInfo, error)
 
 // Service receives, confirms, serves and removes uploads.
@@ -174,14 +184,15 @@ func Settings() []model.Setting {
 	str := func(id, v string) model.Setting {
 		return model.Setting{ID: id, Type: model.SettingString, PackageValue: v, Public: true, Group: "FileUpload", I18nLabel: id}
 	}
-	return []model.Setting{
+	return append([]model.Setting{
 		b("FileUpload_Enabled", true, true),
 		str("FileUpload_MediaTypeWhiteList", ""),
 		str("FileUpload_MediaTypeBlackList", "image/svg+xml"),
 		b("FileUpload_ProtectFiles", true, true),
 		b("FileUpload_Enabled_Direct", true, true),
 		b("FileUpload_Restrict_to_room_members", true, false),
-	}
+		b("FileUpload_RotateImages", true, true),
+	}, imageSettings()...)
 }
 
 // MaxFileSize is FileUpload_MaxFileSize in bytes; below zero means no limit, as in

@@ -41,20 +41,22 @@ func CleanQuery(rid string, oldest, latest time.Time, inclusive, excludePinned, 
 	return Query{Where: strings.Join(where, " AND "), Args: args, Order: F("ts"), Limit: limit}
 }
 
-// CleanableMessages returns the ids of the messages CleanQuery selects; limit 0 for
-// all of them.
-func (s *MessagesStore) CleanableMessages(ctx context.Context, rid string, oldest, latest time.Time, inclusive, excludePinned, ignoreDiscussion, ignoreThreads, filesOnly bool, usernames []string, limit int) ([]string, error) {
+// CleanableMessages returns the messages CleanQuery selects, with only _id, file and
+// files filled (a cleaning deletes them and their uploads); limit 0 for all of them.
+func (s *MessagesStore) CleanableMessages(ctx context.Context, rid string, oldest, latest time.Time, inclusive, excludePinned, ignoreDiscussion, ignoreThreads, filesOnly bool, usernames []string, limit int) ([]model.Message, error) {
 	var rows []struct {
-		ID string `json:"_id"`
+		ID    string          `json:"_id"`
+		File  *model.FileRef  `json:"file"`
+		Files []model.FileRef `json:"files"`
 	}
 	if err := s.msgs.Find(ctx, CleanQuery(rid, oldest, latest, inclusive, excludePinned, ignoreDiscussion, ignoreThreads, filesOnly, usernames, limit), &rows); err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(rows))
+	out := make([]model.Message, len(rows))
 	for i, r := range rows {
-		ids[i] = r.ID
+		out[i] = model.Message{ID: r.ID, File: r.File, Files: r.Files}
 	}
-	return ids, nil
+	return out, nil
 }
 
 // uploadSortFields are the fields a room's file list may be sorted by.

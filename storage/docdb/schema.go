@@ -102,6 +102,10 @@ var Schema = []CollectionSpec{
 	{Name: Permissions},
 	{Name: Uploads, Indexes: []Index{
 		{Name: "outpost_uploads_rid_name", Fields: []string{"rid", "name"}}, // channels.files (groups., im.)
+		// The per-user daily quota: a user's uploads since a time, sizes summed (UploadedBytes).
+		{Name: "outpost_uploads_user_uploaded", Fields: []string{"userId", "uploadedAt", "size"}},
+		// rooms.images: a room's images, newest first (RoomImagesQuery).
+		{Name: "outpost_uploads_rid_type_uploaded", Fields: []string{"rid", "typeGroup", "uploadedAt", "_hidden", "expiresAt"}},
 	}},
 	{Name: Trash, Indexes: []Index{
 		{Name: "outpost_trash_collection_deleted", Fields: []string{"__collection__", "_deletedAt"}},

@@ -16,10 +16,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +33,9 @@ var (
 	ErrNotFound = fmt.Errorf("files: blob not found: %w", fs.ErrNotExist)
 	// ErrTooLarge reports data longer than the maximum size given to Put.
 	ErrTooLarge = errors.New("files: blob too large")
+	// ErrNoSpace reports a Put that failed because the disk (or the disk quota) is
+	// full; it wraps the system's error.
+	ErrNoSpace = errors.New("files: no space left on the disk")
 )
 
 const (
@@ -53,7 +58,8 @@ const (
 // variants of one blob such as "<id>-thumb". Ids are case-sensitive, so the directory
 // should sit on a case-sensitive file system.
 type Store struct {
-	dir string
+	dir         string
+	writeFilter atomic.Pointer[func(io.Writer) io.Writer] // SetWriteFilter
 }
 
 // Open opens the store in dir, creating the directory (mode 0700) if needed, and removes

@@ -7,10 +7,13 @@ import (
 	"github.com/outpostchat/outpost/app/model"
 	"github.com/outpostchat/outpost/app/streamhub"
 	"github.com/outpostchat/outpost/app/uploads/avatars"
+	"github.com/outpostchat/outpost/web/rest"
 )
 
 // Avatars is the avatar service the DDP methods need; avatars.Service satisfies it.
 type Avatars interface {
+	// MaxImageBytes is the largest avatar accepted now.
+	MaxImageBytes() int64
 	SetAvatarFromService(ctx context.Context, actor model.Actor, dataURI, contentType, service string) error
 	ResetUserAvatar(ctx context.Context, actor model.Actor, t avatars.Target) error
 }
@@ -18,7 +21,18 @@ type Avatars interface {
 // RegisterAvatarMethods adds setAvatarFromService(dataURI, contentType, service), the
 // mobile app's way to set its user's picture, and resetAvatar(userId?). Extra params
 // (RN appends "") are ignored; a non-string userId counts as none.
+//
+// The mobile app sends a picture (a cropped camera photo, base64, easily several MB)
+// through the REST bridge, method.call/setAvatarFromService and
+// method.call/saveRoomSettings (roomAvatar): those bodies may be as large as the avatar
+// limit in base64, and a larger one is answered error-file-too-large, as Rocket.Chat
+// refuses an avatar over FileUpload_MaxFileSize. (A DDP WebSocket frame stays under
+// Config.MaxMessageBytes.)
 func RegisterAvatarMethods(s *Server, av Avatars) {
+	limit := func() int64 { return (av.MaxImageBytes()+2)/3*4 + rest.DefaultBodyLimit }
+	tooLarge := func() error { return avatars.TooLarge(av.MaxImageBytes()) }
+	s.MethodBodyLimit("setAvatarFromService", limit, tooLarge)
+	s.MethodBodyLimit("saveRoomSettings", limit, tooLarge)
 	s.Method("setAvatarFromService", func(ctx context.Context, call *Call, params []json.RawMessage) (any, error) {
 		var dataURI, contentType, service string
 		if err := Param(params, 0, &dataURI); err != nil {

@@ -3,6 +3,7 @@ package ddp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -68,13 +69,18 @@ func (s *Server) MethodCallHandler(auth func(*http.Request) (model.Actor, error)
 			}
 			actor = a
 		}
+		limit, tooLarge := s.bodyLimit(r.PathValue("method"))
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, rest.DefaultBodyLimit)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		var body struct {
 			Message *string `json:"message"`
 		}
 		if err := rest.DecodeJSON(r, &body); err != nil {
+			var past *http.MaxBytesError
+			if tooLarge != nil && errors.As(err, &past) {
+				err = tooLarge
+			}
 			rest.WriteError(w, r, s.log, err)
 			return
 		}
@@ -97,4 +103,34 @@ func (s *Server) MethodCallHandler(auth func(*http.Request) (model.Actor, error)
 			rest.WriteError(w, r, s.log, err)
 		}
 	})
+}
+
+// MethodBodyLimit lets method.call/<name> read bodies up to limit() bytes instead of
+// rest.DefaultBodyLimit (methods that carry a picture as a data: URI:
+// setAvatarFromService, saveRoomSettings' roomAvatar), answering tooLarge() past it.
+// The path names the limit; the method run is still the one the message names.
+func (s *Server) MethodBodyLimit(name string, limit func() int64, tooLarge func() error) {
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	if s.bodyLimits == nil {
+		s.bodyLimits = map[string]methodBodyLimit{}
+	}
+	s.bodyLimits[name] = methodBodyLimit{limit, tooLarge}
+}
+
+type methodBodyLimit struct {
+	limit    func() int64
+	tooLarge func() error
+}
+
+// bodyLimit is the body limit of method.call/<name> and the error past it (nil: the
+// bridge's own).
+func (s *Server) bodyLimit(name string) (int64, error) {
+	s.regMu.RLock()
+	l, ok := s.bodyLimits[name]
+	s.regMu.RUnlock()
+	if !ok {
+		return rest.DefaultBodyLimit, nil
+	}
+	return max(l.limit(), rest.DefaultBodyLimit), l.tooLarge()
 }

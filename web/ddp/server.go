@@ -90,10 +90,11 @@ type Server struct {
 	log *slog.Logger
 	mux *http.ServeMux
 
-	regMu   sync.RWMutex
-	methods map[string]MethodFunc
-	pubs    map[string]PublicationFunc
-	streams map[string]*stream
+	regMu      sync.RWMutex
+	methods    map[string]MethodFunc
+	pubs       map[string]PublicationFunc
+	streams    map[string]*stream
+	bodyLimits map[string]methodBodyLimit // method.call bodies over the default (bridge.go)
 
 	presence *presence
 	sessions sessionHooks // OnSession and OnActivity (sessions.go)

@@ -36,14 +36,14 @@ func (a *api) usersSetAvatar(w http.ResponseWriter, r *http.Request) error {
 	ctx, actor := r.Context(), actorOf(r)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		r.Body = http.MaxBytesReader(w, r.Body, a.Avatars.MaxImageBytes()*4/3+DefaultBodyLimit)
+		r.Body = http.MaxBytesReader(w, r.Body, avatarBodyLimit(a.Avatars))
 		var body struct {
 			AvatarURL string `json:"avatarUrl"`
 			UserID    string `json:"userId"`
 			Username  string `json:"username"`
 		}
 		if err := DecodeJSON(r, &body); err != nil {
-			return err
+			return avatarTooLarge(a.Avatars, err)
 		}
 		if body.AvatarURL == "" {
 			return model.Invalid("", "The 'image' param is required")
@@ -56,7 +56,7 @@ func (a *api) usersSetAvatar(w http.ResponseWriter, r *http.Request) error {
 	}
 	limit := a.Avatars.MaxImageBytes()
 	if r.ContentLength > limit+multipartOverhead {
-		return model.Invalid("error-file-too-large", "File exceeds the allowed size")
+		return avatars.TooLarge(limit)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
 	mr, err := r.MultipartReader()
@@ -75,7 +75,7 @@ func (a *api) usersSetAvatar(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 		if err != nil {
-			return truncated(err)
+			return avatarTooLarge(a.Avatars, truncated(err))
 		}
 		switch part.FormName() {
 		case "image":
@@ -85,7 +85,7 @@ func (a *api) usersSetAvatar(w http.ResponseWriter, r *http.Request) error {
 			}
 			image, err = io.ReadAll(io.LimitReader(part, limit+1))
 			if err == nil && int64(len(image)) > limit {
-				return model.Invalid("error-file-too-large", "File exceeds the allowed size")
+				return avatars.TooLarge(limit)
 			}
 		case "userId", "username":
 			var b []byte
@@ -99,7 +99,7 @@ func (a *api) usersSetAvatar(w http.ResponseWriter, r *http.Request) error {
 			_, err = io.Copy(io.Discard, part)
 		}
 		if err != nil {
-			return truncated(err)
+			return avatarTooLarge(a.Avatars, truncated(err))
 		}
 	}
 	if image == nil {
@@ -129,4 +129,20 @@ func (a *api) usersResetAvatar(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return WriteSuccess(w, nil)
+}
+
+// avatarBodyLimit is the largest JSON body that may carry an avatar as a data: URI:
+// the avatar limit in base64 and the rest of an ordinary body.
+func avatarBodyLimit(av Avatars) int64 {
+	return (av.MaxImageBytes()+2)/3*4 + DefaultBodyLimit
+}
+
+// avatarTooLarge answers a body cut at its limit as Rocket.Chat answers an avatar
+// over FileUpload_MaxFileSize (error-file-too-large); other errors pass through.
+func avatarTooLarge(av Avatars, err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return avatars.TooLarge(av.MaxImageBytes())
+	}
+	return err
 }

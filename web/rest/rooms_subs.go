@@ -18,7 +18,8 @@ func (a *api) subscriptionRoutes() {
 	a.handle("POST /api/v1/subscriptions.unread", a.authed(a.subscriptionsUnread))
 	a.handle("GET /api/v1/rooms.get", a.authed(a.roomsGet))
 	a.handle("GET /api/v1/rooms.info", a.authed(a.roomsInfo))
-	a.handle("POST /api/v1/rooms.saveRoomSettings", a.authed(a.roomsSaveSettings))
+	// roomAvatar may carry a picture as a data: URI: the body limit is set per request.
+	a.handleLimit("POST /api/v1/rooms.saveRoomSettings", 1<<62, a.authed(longLived(a.roomsSaveSettings)))
 	a.handle("POST /api/v1/rooms.leave", a.authed(a.roomsLeave))
 	a.handle("POST /api/v1/rooms.favorite", a.authed(a.roomsFavorite))
 	a.handle("POST /api/v1/rooms.saveNotification", a.authed(a.roomsSaveNotification))
@@ -142,8 +143,18 @@ func (a *api) roomsInfo(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) roomsSaveSettings(w http.ResponseWriter, r *http.Request) error {
+	limit := DefaultBodyLimit
+	if a.Avatars != nil {
+		limit = avatarBodyLimit(a.Avatars)
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	}
 	var b map[string]any
 	if err := DecodeJSON(r, &b); err != nil {
+		if a.Avatars != nil {
+			return avatarTooLarge(a.Avatars, err)
+		}
 		return err
 	}
 	rid, _ := b["rid"].(string)

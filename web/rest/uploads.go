@@ -21,6 +21,7 @@ import (
 type Uploads interface {
 	MaxFileSize() int64
 	CheckRoom(ctx context.Context, actor model.Actor, rid string) (model.Room, error)
+	CheckUpload(ctx context.Context, actor model.Actor, rid string, minSize int64) (model.Room, error)
 	Receive(ctx context.Context, actor model.Actor, in uploads.ReceiveInput) (uploads.Upload, error)
 	Confirm(ctx context.Context, actor model.Actor, in uploads.ConfirmInput) (model.Message, error)
 	Discard(ctx context.Context, actor model.Actor, id string) error
@@ -36,14 +37,18 @@ const maxFieldLen = 256 << 10
 // sniffLen is how many leading bytes net/http.DetectContentType reads.
 const sniffLen = 512
 
-// uploadRoutes registers rooms.media, rooms.mediaConfirm and rooms.upload. The two
-// multipart routes take a body as large as FileUpload_MaxFileSize allows (checked per
-// request, as the setting changes at run time) and run without the server's read and
-// write deadlines, which would cut a long upload.
+// uploadRoutes registers rooms.media, rooms.mediaConfirm, rooms.upload and, when
+// Deps.Uploads lists images, rooms.images (uploads_images.go). The two multipart
+// routes take a body as large as FileUpload_MaxFileSize allows (checked per request,
+// as the setting changes at run time) and run without the server's read and write
+// deadlines, which would cut a long upload.
 func (a *api) uploadRoutes() {
 	a.handleLimit("POST /api/v1/rooms.media/{rid}", math.MaxInt64, a.authed(longLived(a.roomsMedia)))
 	a.handle("POST /api/v1/rooms.mediaConfirm/{rid}/{fileId}", a.authed(a.roomsMediaConfirm))
 	a.handleLimit("POST /api/v1/rooms.upload/{rid}", math.MaxInt64, a.authed(longLived(a.roomsUpload)))
+	if h, ok := a.Uploads.(RoomImages); ok {
+		a.handle("GET /api/v1/rooms.images", a.authed(a.roomsImages(h)))
+	}
 }
 
 // longLived lifts the server's read and write deadlines for h's request (as
@@ -69,7 +74,7 @@ type uploadForm struct {
 // after the file was stored, the stored file is discarded.
 func (a *api) readUpload(w http.ResponseWriter, r *http.Request) (form uploadForm, err error) {
 	ctx, actor, rid := r.Context(), actorOf(r), r.PathValue("rid")
-	if _, err := a.Uploads.CheckRoom(ctx, actor, rid); err != nil {
+	if _, err := a.Uploads.CheckUpload(ctx, actor, rid, r.ContentLength-multipartOverhead); err != nil {
 		return form, err
 	}
 	if max := a.Uploads.MaxFileSize(); max >= 0 {
@@ -79,6 +84,7 @@ func (a *api) readUpload(w http.ResponseWriter, r *http.Request) (form uploadFor
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
+	bufferBody(r)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return form, model.Invalid("invalid-field", "The request must be multipart/form-data with a file field")

@@ -1,8 +1,9 @@
 // Package avatars owns users' and rooms' pictures: setting them from an uploaded image
-// or a data: URI (users.setAvatar, setAvatarFromService, rooms.saveRoomSettings
-// roomAvatar), resetting them to the initials placeholder (users.resetAvatar,
-// resetAvatar), and finding the stored picture the /avatar routes serve, resized on
-// request (PROTOCOL.md §2.2, §4.1 E, §4.3).
+// or a data: URI (users.setAvatar, setAvatarFromService, and for rooms.saveRoomSettings
+// roomAvatar the picture the rooms service then names), resetting them to the initials
+// placeholder (users.resetAvatar, resetAvatar), finding the stored picture the /avatar
+// routes serve, resized and converted on request, and drawing the initials placeholder
+// as SVG, PNG or JPEG (PROTOCOL.md §2.2, §4.1 E, §4.3).
 //
 // An image is decoded under a pixel budget (package imaging: a decompression bomb is
 // refused from its header), oriented, and when Accounts_AvatarResize is on cut to a
@@ -14,8 +15,14 @@
 // user or room id and the new avatarETag, never from user input as a path: the new blob
 // is written first, then the document gets its avatarETag, then the old blob is
 // removed, so a reader always finds the picture its etag names. Events are published
-// after the write: AvatarChanged (stream-notify-logged updateAvatar) and, for users,
-// UserChanged with the avatarETag diff (the owner's userData).
+// after the write: for users AvatarChanged (stream-notify-logged updateAvatar) and
+// UserChanged with the avatarETag diff (the owner's userData). A room's avatarETag,
+// system message and events are the rooms service's (rooms.RoomAvatars), which writes
+// them in its saveRoomSettings transaction around PutRoomAvatar and DeleteRoomAvatar.
+//
+// Buffering: an avatar is held in memory while it is decoded, capped at
+// MaxImageBytes (FileUpload_MaxFileSize, at most 20 MiB); past it every face answers
+// Rocket.Chat's error-file-too-large (TooLarge).
 //
 // Rocket.Chat fetches an avatarUrl from the network; Outpost is offline-first and takes
 // only data:image/...;base64 URIs there, answering Rocket.Chat's error-avatar-invalid-url
@@ -46,9 +53,10 @@ type Users interface {
 }
 
 // Rooms is what avatars needs of the rooms collection; docdb.RoomsStore implements it.
+// Room pictures change through the rooms service (saveRoomSettings), which stores
+// them with PutRoomAvatar.
 type Rooms interface {
 	Room(ctx context.Context, rid string) (model.Room, error)
-	UpdateRoom(ctx context.Context, rid string, set map[string]any, unset []string) (model.Room, error)
 }
 
 // Permissions answers permission checks; authz.Service satisfies it.

@@ -32,6 +32,11 @@ func (s *Service) MaxImageBytes() int64 {
 	return n
 }
 
+// TooLarge is Rocket.Chat's refusal of an avatar over limit bytes (its
+// validateAvatarUpload): error-file-too-large, "File exceeds allowed size of …". The
+// REST and DDP faces answer it for a request body too large to hold the avatar.
+func TooLarge(limit int64) error { return errTooLarge(limit) }
+
 func errTooLarge(limit int64) error {
 	return model.Invalid("error-file-too-large", "File exceeds allowed size of "+strconv.FormatInt(limit, 10)+" bytes")
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"container/list"
 	"context"
+	"image"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,36 +57,75 @@ func userAvatar(u model.User) Avatar {
 }
 
 // Room returns the avatar of the room rid; model.ErrNotFound when there is none, as
-// Rocket.Chat answers 404. The placeholder shows the room's name; for a direct
-// message, the other member's username as viewer (a user id, "" if unknown) sees it.
-// A discussion without a picture of its own shows its parent room's, as in Rocket.Chat.
+// Rocket.Chat answers 404. As Rocket.Chat's /avatar/room route: a discussion without a
+// picture of its own shows its parent room's avatar (picture, else the parent's
+// placeholder); the placeholder shows the room's name, and for a direct message the
+// name viewer's subscription has (the other members' usernames; viewer is a user id,
+// "" when unknown: then as the first member sees it). A 1:1 direct message thus shows
+// the other member's initial: Rocket.Chat's clients ask /avatar/<username> for the
+// other member's picture themselves.
 func (s *Service) Room(ctx context.Context, rid, viewer string) (Avatar, error) {
 	room, err := s.rooms.Room(ctx, rid)
 	if err != nil {
 		return Avatar{}, err
 	}
-	if !validETag(room.AvatarETag) && room.Prid != "" {
-		if parent, err := s.rooms.Room(ctx, room.Prid); err == nil && validETag(parent.AvatarETag) {
-			return Avatar{Name: roomName(parent, viewer), ETag: parent.AvatarETag, blob: blobID("room", parent.ID, parent.AvatarETag)}, nil
+	for depth := 0; room.Prid != "" && depth < maxDiscussionDepth && !s.hasRoomPicture(room); depth++ {
+		parent, err := s.rooms.Room(ctx, room.Prid)
+		if err != nil {
+			break
 		}
+		room = parent
 	}
-	a := Avatar{Name: roomName(room, viewer)}
+	a := Avatar{Name: s.roomName(ctx, room, viewer)}
 	if validETag(room.AvatarETag) {
 		a.ETag, a.blob = room.AvatarETag, blobID("room", room.ID, room.AvatarETag)
 	}
 	return a, nil
 }
 
-func roomName(r model.Room, viewer string) string {
-	if r.T == model.RoomDirect {
+// maxDiscussionDepth bounds the walk from a discussion up to the room with its picture.
+const maxDiscussionDepth = 8
+
+// hasRoomPicture reports whether a picture is stored for r (a reset room keeps an
+// avatarETag, a timestamp, without one).
+func (s *Service) hasRoomPicture(r model.Room) bool {
+	if !validETag(r.AvatarETag) {
+		return false
+	}
+	b, _, err := s.blobs.Open(blobID("room", r.ID, r.AvatarETag))
+	if err != nil {
+		return false
+	}
+	_ = b.Close()
+	return true
+}
+
+// roomName is the name a room's placeholder shows.
+func (s *Service) roomName(ctx context.Context, r model.Room, viewer string) string {
+	if r.T == model.RoomDirect && r.FName == "" && r.Name == "" {
+		// Rocket.Chat: the viewer's subscription name, the others' usernames. UIDs and
+		// Usernames are not in the same order, so the viewer's username is looked up.
+		if viewer == "" || !slices.Contains(r.UIDs, viewer) {
+			viewer = ""
+			if len(r.UIDs) > 0 {
+				viewer = r.UIDs[0]
+			}
+		}
+		self := ""
+		if u, err := s.users.ByID(ctx, viewer); err == nil {
+			self = u.Username
+		}
 		var others []string
-		for i, uid := range r.UIDs {
-			if uid != viewer && i < len(r.Usernames) {
-				others = append(others, r.Usernames[i])
+		for _, n := range r.Usernames {
+			if n != self {
+				others = append(others, n)
 			}
 		}
 		if len(others) > 0 {
 			return strings.Join(others, ", ")
+		}
+		if len(r.Usernames) > 0 { // a direct message with oneself
+			return r.Usernames[0]
 		}
 	}
 	for _, n := range []string{r.FName, r.Name} {
@@ -112,19 +153,23 @@ func (p Picture) Close() error {
 }
 
 // Picture opens the stored picture of a (model.ErrNotFound without one), scaled down
-// to fit size × size when size > 0 and the picture is larger. Scaled pictures are
-// kept in a bounded memory cache.
-func (s *Service) Picture(_ context.Context, a Avatar, size int) (Picture, error) {
+// to fit size × size when size > 0 and the picture is larger, and converted to format
+// (FormatPNG, FormatJPEG) when it is asked and the picture is in another. Rocket.Chat
+// serves a stored picture as it is whatever the format; a client asking for PNG gets
+// PNG here. Scaled and converted pictures are kept in a bounded memory cache.
+func (s *Service) Picture(_ context.Context, a Avatar, size int, format string) (Picture, error) {
 	if a.blob == "" {
 		return Picture{}, model.ErrNotFound
 	}
 	if size > 0 {
 		size = min(max(size, 16), maxSize)
-		key := variantKey{a.blob, size}
+	}
+	if size > 0 || format != FormatSVG {
+		key := variantKey{a.blob, size, format}
 		if v, ok := s.cache.get(key); ok {
 			return Picture{Body: bytes.NewReader(v.data), Type: v.typ, ModTime: v.mod}, nil
 		}
-		v, ok, err := s.scaled(a.blob, size)
+		v, ok, err := s.variant(a.blob, size, format)
 		if err != nil {
 			return Picture{}, err
 		}
@@ -140,8 +185,9 @@ func (s *Service) Picture(_ context.Context, a Avatar, size int) (Picture, error
 	return Picture{Body: b, ModTime: mod, close: b.Close}, nil
 }
 
-// scaled makes the picture of blob fit size × size; ok is false when it already does.
-func (s *Service) scaled(blob string, size int) (variant, bool, error) {
+// variant makes the picture of blob fit size × size (size 0: any) in format (""
+// for the stored one's); ok is false when the stored picture already is that.
+func (s *Service) variant(blob string, size int, format string) (variant, bool, error) {
 	b, mod, err := s.blobs.Open(blob)
 	if err != nil {
 		return variant{}, false, err
@@ -151,18 +197,34 @@ func (s *Service) scaled(blob string, size int) (variant, bool, error) {
 	if err != nil {
 		return variant{}, false, model.Internal(err)
 	}
-	if w, h := info.Dimensions(); w <= size && h <= size {
+	w, h := info.Dimensions()
+	scale := size > 0 && (w > size || h > size)
+	convert := format != FormatSVG && info.ContentType() != ContentType(format)
+	if !scale && !convert {
 		return variant{}, false, nil
 	}
 	if _, err := b.Seek(0, io.SeekStart); err != nil {
 		return variant{}, false, model.Internal(err)
 	}
-	img, _, err := imaging.Thumbnail(b, size, size)
+	var img image.Image
+	if scale {
+		img, _, err = imaging.Thumbnail(b, size, size)
+	} else {
+		img, _, err = imaging.Decode(b)
+	}
 	if err != nil {
 		return variant{}, false, model.Internal(err)
 	}
 	var buf bytes.Buffer
-	typ, err := imaging.Encode(&buf, img, imaging.DefaultQuality)
+	typ := ContentType(format)
+	switch format {
+	case FormatPNG:
+		err = imaging.EncodePNG(&buf, img)
+	case FormatJPEG:
+		err = imaging.EncodeJPEG(&buf, img, imaging.DefaultQuality)
+	default:
+		typ, err = imaging.Encode(&buf, img, imaging.DefaultQuality)
+	}
 	if err != nil {
 		return variant{}, false, model.Internal(err)
 	}
@@ -173,8 +235,9 @@ func (s *Service) scaled(blob string, size int) (variant, bool, error) {
 const variantCacheBytes = 8 << 20
 
 type variantKey struct {
-	blob string
-	size int
+	blob   string
+	size   int
+	format string
 }
 
 type variant struct {

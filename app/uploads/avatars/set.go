@@ -229,55 +229,35 @@ func (s *Service) publishUser(u model.User, etag string) {
 	s.events.Publish(streamhub.AvatarChanged{Username: u.Username, ETag: etag})
 }
 
-// SetRoomAvatar is rooms.saveRoomSettings' roomAvatar: a data:image/...;base64 URI
-// sets the room's picture, nil or "" resets it. It needs edit-room-avatar in the room
-// (admins, owners and moderators by default).
-func (s *Service) SetRoomAvatar(ctx context.Context, actor model.Actor, rid string, dataURI *string) error {
-	if actor.IsAnonymous() {
-		return model.Invalid("error-invalid-user", "Invalid user")
+// PutRoomAvatar is the picture half of rooms.saveRoomSettings' roomAvatar (the rooms
+// service checks edit-room-avatar and writes the room in its transaction): it decodes
+// a data:image/...;base64 URI (read up to MaxImageBytes), processes it as a user's
+// picture and stores it for room rid under a new etag, which it returns. Nothing
+// names the picture until the room's avatarETag does; DeleteRoomAvatar removes it if
+// the room is not changed after all. Rocket.Chat's setRoomAvatar stores the upload
+// as it came; here it is cut to the avatar square like a user's.
+func (s *Service) PutRoomAvatar(ctx context.Context, rid, dataURI string) (string, error) {
+	data, err := parseDataURI(dataURI, s.MaxImageBytes())
+	if err != nil {
+		return "", err
 	}
-	room, err := s.rooms.Room(ctx, rid)
-	if isNotFound(err) {
-		return model.Invalid("error-invalid-room", "Invalid room")
-	} else if err != nil {
-		return err
+	pic, err := s.process(data)
+	if err != nil {
+		return "", err
 	}
-	if !s.perms.Can(ctx, actor, "edit-room-avatar", rid) {
-		return errNotAllowed("Editing room is not allowed")
+	etag := model.RandomString(17)
+	if _, err := s.blobs.Put(ctx, blobID("room", rid, etag), bytes.NewReader(pic), -1); err != nil {
+		return "", model.Internal(err)
 	}
-	var pic []byte
-	if dataURI != nil && *dataURI != "" {
-		data, err := parseDataURI(*dataURI, s.MaxImageBytes())
-		if err != nil {
-			return err
-		}
-		if pic, err = s.process(data); err != nil {
-			return err
-		}
+	return etag, nil
+}
+
+// DeleteRoomAvatar removes the picture of room rid stored under etag, if any (the
+// room's previous picture once a change committed, or a new one whose change failed).
+func (s *Service) DeleteRoomAvatar(rid, etag string) {
+	if validETag(etag) {
+		s.deleteBlob(blobID("room", rid, etag))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	etag := ""
-	if pic != nil {
-		etag = model.RandomString(17)
-		id := blobID("room", rid, etag)
-		if _, err := s.blobs.Put(ctx, id, bytes.NewReader(pic), -1); err != nil {
-			return model.Internal(err)
-		}
-		if _, err := s.rooms.UpdateRoom(ctx, rid, map[string]any{"avatarETag": etag}, nil); err != nil {
-			s.deleteBlob(id)
-			return err
-		}
-	} else if _, err := s.rooms.UpdateRoom(ctx, rid, nil, []string{"avatarETag"}); err != nil {
-		return err
-	}
-	if validETag(room.AvatarETag) {
-		s.deleteBlob(blobID("room", rid, room.AvatarETag))
-	}
-	if s.events != nil {
-		s.events.Publish(streamhub.AvatarChanged{RID: rid, ETag: etag})
-	}
-	return nil
 }
 
 // deleteBlob removes a blob that is no longer named by any document; a failure only

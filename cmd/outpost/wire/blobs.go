@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -17,8 +18,11 @@ type uploadBlobs struct{ s *files.Store }
 
 func (b uploadBlobs) Put(ctx context.Context, id string, r io.Reader, maxSize int64) (int64, error) {
 	n, err := b.s.Put(ctx, id, r, maxSize)
-	if errors.Is(err, files.ErrTooLarge) {
+	switch {
+	case errors.Is(err, files.ErrTooLarge):
 		return n, uploads.ErrTooLarge
+	case errors.Is(err, files.ErrNoSpace):
+		return n, fmt.Errorf("%w: %w", uploads.ErrNoSpace, err)
 	}
 	return n, err
 }

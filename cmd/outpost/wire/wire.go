@@ -95,7 +95,8 @@ func (a *App) init(ctx context.Context, o Options) error {
 		return err
 	}
 	if err := a.Settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings(),
-		presence.Settings(), rooms.Settings(), messaging.Settings(), uploads.Settings(), avatars.Settings(), rest.RateLimitSettings())...); err != nil {
+		presence.Settings(), rooms.Settings(), messaging.Settings(), uploads.Settings(), uploads.QuotaSettings(), avatars.Settings(),
+		rest.RateLimitSettings())...); err != nil {
 		return err
 	}
 	if o.RootURL != "" && a.Settings.String("Site_Url") != o.RootURL {
@@ -141,6 +142,7 @@ func (a *App) init(ctx context.Context, o Options) error {
 	a.Messaging.SetOnFilesRemoved(a.Uploads.Remove)
 	a.Avatars = avatars.New(docdb.NewUsersStore(docs), docdb.NewRoomsStore(docs), uploadBlobs{a.Store.Files}, a.Authz, a.Settings,
 		a.Hub, log.With("svc", "avatars"))
+	a.Rooms.SetRoomAvatars(a.Avatars) // saveRoomSettings roomAvatar
 	return a.ensureAdmin(ctx, o.Admin)
 }
 

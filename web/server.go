@@ -29,6 +29,7 @@ import (
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/web/admin"
 	"github.com/outpostchat/outpost/web/ddp"
 	"github.com/outpostchat/outpost/web/rest"
 )
@@ -72,6 +73,10 @@ type Config struct {
 	// front (HTTP_FORWARDED_COUNT); see rest.Deps.
 	RateLimits     rest.LimitSettings
 	ForwardedCount int
+
+	// Admin is the admin console's services; New mounts it at /admin/ with Version,
+	// Started and ForwardedCount from here. Nil serves no console.
+	Admin *admin.Deps
 }
 
 // Server is Outpost's HTTP server. Create it with New, run it with Serve and stop it with
@@ -134,6 +139,11 @@ func (s *Server) routes(cfg Config) {
 		RateLimits:     cfg.RateLimits,
 		ForwardedCount: cfg.ForwardedCount,
 	}))
+	if cfg.Admin != nil {
+		d := *cfg.Admin
+		d.Version, d.Started, d.ForwardedCount = cfg.Version, cfg.Started, cfg.ForwardedCount
+		s.mux.Handle("/admin/", admin.New(d))
+	}
 	if cfg.Uploads != nil {
 		s.mux.Handle("GET /file-upload/{id}/{name...}", LongLived(fileUpload(cfg.Accounts, cfg.Uploads, s.log)))
 	}

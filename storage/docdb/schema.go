@@ -68,6 +68,8 @@ var MultiKeys = []MultiKey{
 var Schema = []CollectionSpec{
 	{Name: Users, Indexes: []Index{
 		{Name: "outpost_users_username", Fields: []string{"lower(username)"}},
+		{Name: "outpost_users_username_sort", Fields: []string{"username", "_id"}}, // listings sorted by username (users.list, the admin console)
+		{Name: "outpost_users_status", Fields: []string{"status"}},                 // the admin console's status filter
 	}},
 	{Name: Settings},
 	{Name: Rooms, Indexes: []Index{
@@ -103,7 +105,7 @@ var Schema = []CollectionSpec{
 	{Name: Uploads, Indexes: []Index{
 		{Name: "outpost_uploads_rid_name", Fields: []string{"rid", "name"}}, // channels.files (groups., im.)
 		// The per-user daily quota: a user's uploads since a time, sizes summed (UploadedBytes).
-		{Name: "outpost_uploads_user_uploaded", Fields: []string{"userId", "uploadedAt", "size"}},
+		{Name: "outpost_uploads_user_uploaded", Fields: []string{"userId", "uploadedAt"}},
 		// rooms.images: a room's images, newest first (RoomImagesQuery).
 		{Name: "outpost_uploads_rid_type_uploaded", Fields: []string{"rid", "typeGroup", "uploadedAt", "_hidden", "expiresAt"}},
 	}},
@@ -111,6 +113,9 @@ var Schema = []CollectionSpec{
 		{Name: "outpost_trash_collection_deleted", Fields: []string{"__collection__", "_deletedAt"}},
 	}},
 	{Name: ModerationReports}, // chat.reportMessage
+	{Name: Audit, Indexes: []Index{
+		{Name: "outpost_audit_ts", Fields: []string{"ts"}}, // the console's audit log, newest first (read backwards)
+	}},
 }
 
 // migrations change existing data between versions; each runs once, in order, in its

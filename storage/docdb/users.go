@@ -208,7 +208,7 @@ func (s *UsersStore) CountActiveWithRole(ctx context.Context, role string) (int6
 }
 
 // userTextFields are the scalar text fields a UserQuery may test.
-var userTextFields = map[string]bool{"username": true, "name": true, "nickname": true, "type": true}
+var userTextFields = map[string]bool{"username": true, "name": true, "nickname": true, "type": true, "status": true}
 
 // userWhere turns a UserQuery's conditions into SQL.
 func userWhere(q model.UserQuery) (string, []any, error) {

@@ -15,6 +15,7 @@ import (
 	"slices"
 
 	"github.com/outpostchat/outpost/app/accounts"
+	"github.com/outpostchat/outpost/app/audit"
 	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/messaging/md"
@@ -22,12 +23,14 @@ import (
 	"github.com/outpostchat/outpost/app/presence"
 	"github.com/outpostchat/outpost/app/rooms"
 	"github.com/outpostchat/outpost/app/settings"
+	"github.com/outpostchat/outpost/app/stats"
 	"github.com/outpostchat/outpost/app/streamhub"
 	"github.com/outpostchat/outpost/app/uploads"
 	"github.com/outpostchat/outpost/app/uploads/avatars"
 	"github.com/outpostchat/outpost/storage"
 	"github.com/outpostchat/outpost/storage/docdb"
 	"github.com/outpostchat/outpost/web"
+	"github.com/outpostchat/outpost/web/admin"
 	"github.com/outpostchat/outpost/web/ddp"
 	"github.com/outpostchat/outpost/web/rest"
 )
@@ -58,6 +61,8 @@ type App struct {
 	Messaging *messaging.Service
 	Uploads   *uploads.Service
 	Avatars   *avatars.Service
+	Audit     *audit.Service
+	Stats     *stats.Service
 
 	log *slog.Logger
 }
@@ -95,8 +100,11 @@ func (a *App) init(ctx context.Context, o Options) error {
 		return err
 	}
 	if err := a.Settings.Register(ctx, slices.Concat(accounts.Settings(), accounts.UserSettings(), accounts.TwoFactorSettings(),
-		presence.Settings(), rooms.Settings(), messaging.Settings(), uploads.Settings(), uploads.QuotaSettings(), avatars.Settings(),
-		rest.RateLimitSettings())...); err != nil {
+		presence.Settings(), rooms.Settings(), messaging.Settings(), uploads.Settings(), uploads.QuotaSettings(), avatars.Settings(), rest.RateLimitSettings(),
+		admin.Settings())...); err != nil {
+		return err
+	}
+	if err := admin.EnsureSecret(ctx, a.Settings); err != nil {
 		return err
 	}
 	if o.RootURL != "" && a.Settings.String("Site_Url") != o.RootURL {
@@ -143,6 +151,8 @@ func (a *App) init(ctx context.Context, o Options) error {
 	a.Avatars = avatars.New(docdb.NewUsersStore(docs), docdb.NewRoomsStore(docs), uploadBlobs{a.Store.Files}, a.Authz, a.Settings,
 		a.Hub, log.With("svc", "avatars"))
 	a.Rooms.SetRoomAvatars(a.Avatars) // saveRoomSettings roomAvatar
+	a.Audit = audit.New(docdb.NewAuditStore[audit.Entry](docs), a.Authz, log.With("svc", "audit"))
+	a.Stats = stats.New(docdb.NewStatsStore(docs), a.Authz, a.Store.Dir, log.With("svc", "stats"))
 	return a.ensureAdmin(ctx, o.Admin)
 }
 
@@ -196,6 +206,10 @@ func (a *App) Start(ctx context.Context, d *ddp.Server) <-chan struct{} {
 	}()
 	a.Presence.Start(ctx)
 	a.Uploads.Start(ctx)
+	if d != nil {
+		a.Stats.SetConnections(d)
+	}
+	a.Stats.Start(ctx)
 	return done
 }
 
@@ -204,7 +218,8 @@ func (a *App) Start(ctx context.Context, d *ddp.Server) <-chan struct{} {
 // Version, Started, ForwardedCount.
 func (a *App) WebConfig(d *ddp.Server, log *slog.Logger) web.Config {
 	return web.Config{Settings: a.Settings, SettingsAdmin: a.Settings, Authz: a.Authz, Accounts: a.Accounts, Users: a.Accounts,
-		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, Uploads: a.Uploads, Avatars: a.Avatars, RateLimits: a.Settings, DDP: d, Logger: log}
+		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, Uploads: a.Uploads, Avatars: a.Avatars, RateLimits: a.Settings, DDP: d, Logger: log,
+		Admin: &admin.Deps{Accounts: a.Accounts, Authz: a.Authz, Audit: a.Audit, Stats: a.Stats, Settings: a.Settings, Logger: log}}
 }
 
 // Close stops presence and the hub and closes the store (a checkpoint).

@@ -172,6 +172,9 @@ func (db *DB) createIndexes(ctx context.Context) error {
 	if err := db.createMessageIndexes(ctx); err != nil {
 		return err
 	}
+	if err := db.createUserSearch(ctx); err != nil {
+		return err
+	}
 	for _, mk := range MultiKeys {
 		// A new side table is filled from the documents once; from then on the
 		// triggers keep it, so a start does not read a whole (maybe huge) collection.

@@ -224,7 +224,10 @@ func userWhere(q model.UserQuery) (string, []any, error) {
 		parts = append(parts, w)
 		args = append(args, a...)
 	}
-	if len(q.Any) > 0 {
+	if w, a, ok := userSearchSQL(q.Any); ok {
+		parts = append(parts, w)
+		args = append(args, a...)
+	} else if len(q.Any) > 0 {
 		var alts []string
 		for _, c := range q.Any {
 			w, a, err := userCondSQL(c)

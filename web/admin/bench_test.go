@@ -90,6 +90,6 @@ func BenchmarkUsersPage10k(b *testing.B) {
 	benchPage(b, "/admin/users", "/admin/users?page=200", "/admin/users?status=online", "/admin/users?role=user&page=3")
 }
 
-// BenchmarkUsersSearch10k is a text search, which reads every user document (a
-// substring of username, name or email has no index).
+// BenchmarkUsersSearch10k is a text search: a substring of username, name or email,
+// found through the users' trigram index (storage/docdb/users_search.go).
 func BenchmarkUsersSearch10k(b *testing.B) { benchPage(b, "/admin/users?q=user0123") }

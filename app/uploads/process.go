@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/outpostchat/outpost/app/model"
@@ -156,7 +157,7 @@ func (s *Service) normalize(ctx context.Context, u *Upload, info imaging.Info) (
 			s.log.Warn("turning an uploaded image upright", "id", u.ID, "err", err)
 		}
 	}
-	if !done && s.config.Bool("Message_Attachments_Strip_Exif") && (info.Format == imaging.FormatJPEG || info.Format == imaging.FormatPNG) {
+	if !done && s.config.Bool("Message_Attachments_Strip_Exif") && slices.Contains([]string{imaging.FormatJPEG, imaging.FormatPNG, imaging.FormatWebP}, info.Format) {
 		if size, done, err = s.strip(ctx, u.ID); err != nil {
 			return info, err
 		}
@@ -185,7 +186,7 @@ func (s *Service) rotate(ctx context.Context, id string) (int64, error) {
 	return s.putBlob(ctx, id, func(w io.Writer) error { return imaging.EncodeJPEG(w, img, imaging.DefaultQuality) })
 }
 
-// strip removes the metadata of the JPEG or PNG blob id, reading it first to learn
+// strip removes the metadata of the JPEG, PNG or WebP blob id, reading it first to learn
 // whether there is any, so a clean image is not written again.
 func (s *Service) strip(ctx context.Context, id string) (size int64, changed bool, err error) {
 	err = s.withBlob(id, func(r io.Reader) (err error) {

@@ -2,11 +2,13 @@ package uploads_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"math"
+	"os"
 	"sync"
 	"testing"
 
@@ -28,7 +30,7 @@ func TestSettingsRegistered(t *testing.T) {
 	}
 }
 
-// TestStripMetadata: a stored JPEG or PNG loses its EXIF, GPS, XMP and text metadata
+// TestStripMetadata: a stored JPEG, PNG or WebP loses its EXIF, GPS, XMP and text metadata
 // under Message_Attachments_Strip_Exif, losslessly, and the upload's size and etag
 // follow; with the setting off the bytes are kept.
 func TestStripMetadata(t *testing.T) {
@@ -40,7 +42,7 @@ func TestStripMetadata(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		data []byte
-	}{{"photo.jpg", jpg}, {"shot.png", pngData}} {
+	}{{"photo.jpg", jpg}, {"shot.png", pngData}, {"pic.webp", webpWithMetadata(t)}} {
 		u, m := e.post(t, c.name, c.data)
 		got, doc := e.blob(t, u.ID)
 		info, err := imaging.Identify(bytes.NewReader(got))
@@ -356,4 +358,33 @@ func equalJSON(a, b any) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+// webpWithMetadata is imaging's lossy test picture as an extended WebP carrying EXIF
+// and XMP chunks that name a place.
+func webpWithMetadata(t *testing.T) []byte {
+	t.Helper()
+	plain, err := os.ReadFile("imaging/testdata/blue-purple-pink.lossy.webp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := imaging.Identify(bytes.NewReader(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := func(fourCC string, data []byte) []byte {
+		c := binary.LittleEndian.AppendUint32([]byte(fourCC), uint32(len(data)))
+		c = append(c, data...)
+		if len(data)%2 == 1 {
+			c = append(c, 0)
+		}
+		return c
+	}
+	w, h := info.Width-1, info.Height-1
+	body := []byte("WEBP")
+	body = append(body, chunk("VP8X", []byte{0x08 | 0x04, 0, 0, 0, byte(w), byte(w >> 8), byte(w >> 16), byte(h), byte(h >> 8), byte(h >> 16)})...)
+	body = append(body, plain[12:]...)
+	body = append(body, chunk("EXIF", []byte("Exif\x00\x00secret place"))...)
+	body = append(body, chunk("XMP ", []byte("<x:xmpmeta>GPSLatitude</x:xmpmeta>"))...)
+	return append(binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(len(body))), body...)
 }

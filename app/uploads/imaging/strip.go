@@ -18,11 +18,21 @@ import (
 //     applies the orientation, and re-encodes: the re-encoded file has no metadata at all.
 //   - PNG: the eXIf, tEXt, iTXt and zTXt chunks and any bytes after IEND are dropped;
 //     other chunks, ICC profile included, are kept with their CRCs.
-//   - GIF and WebP are copied unchanged (changed is false): GIF has no EXIF, and removing
-//     WebP's trailing EXIF chunk would need the whole file in memory to fix the RIFF size.
+//   - WebP: the EXIF and XMP chunks are dropped and their VP8X flags cleared; the RIFF
+//     size follows. The chunk list is read before anything is written, seeking past the
+//     image data when r can seek; a WebP from a reader that cannot seek is held in memory,
+//     up to 64 MiB (ErrTooLarge past that).
+//   - GIF is copied unchanged (changed is false): it has no EXIF.
 //
 // Data that is not one of the four formats is ErrFormat and nothing is written.
 func StripMetadata(r io.Reader, w io.Writer) (changed bool, err error) {
+	// A WebP is read twice (webp_strip.go): from where r stands now, when r can seek.
+	var seeker io.ReadSeeker
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if at, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			seeker = shifted{rs, at}
+		}
+	}
 	br := bufio.NewReader(r)
 	ew := &errWriter{w: w}
 	magic, err := br.Peek(12)
@@ -38,6 +48,14 @@ func StripMetadata(r io.Reader, w io.Writer) (changed bool, err error) {
 		changed, err = stripJPEG(br, ew)
 	case FormatPNG:
 		changed, err = stripPNG(br, ew)
+	case FormatWebP:
+		if seeker != nil {
+			if _, err = seeker.Seek(0, io.SeekStart); err == nil {
+				changed, err = stripWebP(seeker, ew)
+			}
+		} else {
+			changed, err = stripWebP(br, ew)
+		}
 	default:
 		_, err = io.Copy(ew, br)
 	}

@@ -21,6 +21,10 @@ help:
 run *args:
     go run -tags {{ tags }} ./cmd/outpost serve {{ args }}
 
+# Back up ./outpost-data into its backups/ while it runs or not (args go to `outpost backup`, e.g. --data DIR).
+backup *args:
+    go run -tags {{ tags }} ./cmd/outpost backup {{ args }}
+
 # Build the static release binary ./outpost.
 build:
     CGO_ENABLED=0 go build {{ build_flags }} -o outpost ./cmd/outpost

@@ -3,6 +3,8 @@
 //	outpost                      serve on :3000 with ./outpost-data
 //	outpost serve [flags]        serve; see outpost serve -help
 //	outpost admin create [flags] create an administrator (server stopped)
+//	outpost backup [-data DIR]   archive the store and files into DIR/backups
+//	outpost restore FILE         restore a backup (server stopped)
 //	outpost version              print the version
 package main
 
@@ -26,6 +28,8 @@ Usage:
   outpost                         serve on :3000 with ./outpost-data
   outpost serve [flags]           serve (outpost serve -help lists the flags)
   outpost admin create [flags]    create an administrator while the server is stopped
+  outpost backup [-data DIR]      archive the store and files into DIR/backups (server running or not)
+  outpost restore FILE [-data DIR] restore a backup while the server is stopped
   outpost version                 print the version
 
 Environment: PORT, ROOT_URL, OUTPOST_DATA, ADMIN_USERNAME, ADMIN_PASS, ADMIN_EMAIL.
@@ -50,6 +54,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "outpost %s (Rocket.Chat API %s) %s %s/%s\n", version, rest.RocketChatVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	case "admin":
 		err = admin(args, stdout, stderr)
+	case "backup":
+		err = backupCmd(args, stdout, stderr)
+	case "restore":
+		err = restoreCmd(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -79,6 +79,7 @@ type SubscriptionRoles interface {
 	AddRoomRole(ctx context.Context, rid, uid, role string, at time.Time) ([]string, error)
 	// RemoveRoomRole is the reverse of AddRoomRole.
 	RemoveRoomRole(ctx context.Context, rid, uid, role string, at time.Time) ([]string, error)
+	RoomRoleFinder // holders of a room role, for the admin console (console.go)
 }
 
 // UserRoles reads and changes users' global roles, and finds users by role.

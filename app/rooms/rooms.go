@@ -68,6 +68,11 @@ type SubscriptionStore interface {
 	SubscriptionsOfRoom(ctx context.Context, rid string) ([]model.Subscription, error)
 	// MemberIDs returns the user ids of a room's subscriptions.
 	MemberIDs(ctx context.Context, rid string) ([]string, error)
+	// RoleHolders returns a room's subscriptions that hold room roles, by username.
+	RoleHolders(ctx context.Context, rid string) ([]model.Subscription, error)
+	// MembersPage pages a room's subscriptions by username, those whose username
+	// contains text (any case), with their total.
+	MembersPage(ctx context.Context, rid, text string, offset, count int) ([]model.Subscription, int64, error)
 	SubscriptionsRemovedSince(ctx context.Context, uid string, since time.Time) (map[string]time.Time, error)
 }
 

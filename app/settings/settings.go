@@ -192,6 +192,11 @@ func (s *Service) Set(ctx context.Context, actor model.Actor, id string, value a
 	if !actor.HasRole("admin") {
 		return model.Forbidden("error-action-not-allowed")
 	}
+	return s.Save(ctx, id, value)
+}
+
+// Save is Set for a caller that has checked the permission itself (see admin.go).
+func (s *Service) Save(ctx context.Context, id string, value any) error {
 	cur, ok := s.Get(id)
 	if !ok {
 		return model.NotFound("error-setting-not-found", "Setting not found")

@@ -156,6 +156,7 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	imager Imager
+	admin  *admin // the admin console's side (admin.go), once SetAdmin wires it
 }
 
 // New returns the uploads service.

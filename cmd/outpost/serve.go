@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/outpostchat/outpost/app/logbuf"
 	"github.com/outpostchat/outpost/cmd/outpost/wire"
 	"github.com/outpostchat/outpost/web"
 )
@@ -30,6 +31,8 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	logs := logbuf.New(logbuf.DefaultSize) // the latest lines, for the admin console's Logs page
+	log = slog.New(logs.Wrap(log.Handler()))
 	if os.Getenv("MONGO_URL") != "" {
 		log.Warn("MONGO_URL is set but ignored: Outpost keeps its data in the embedded store under the data directory")
 	}
@@ -41,6 +44,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	app.Logs = logs
 	defer closeApp(app, log)
 
 	ln, err := net.Listen("tcp", cfg.listen)
@@ -89,7 +93,7 @@ func serve(args []string, stderr io.Writer) error {
 // openApp opens the data directory and wires the services as cfg says.
 func openApp(ctx context.Context, cfg config, log *slog.Logger) (*wire.App, error) {
 	return wire.Open(ctx, wire.Options{
-		Dir: cfg.data, MongoListen: cfg.mongoListen, RootURL: cfg.rootURL, Logger: log,
+		Dir: cfg.data, MongoListen: cfg.mongoListen, RootURL: cfg.rootURL, Logger: log, Version: version,
 		Admin: wire.Admin{Username: cfg.admin.username, Email: cfg.admin.email, Password: cfg.admin.password},
 	})
 }

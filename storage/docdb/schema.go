@@ -87,6 +87,9 @@ var Schema = []CollectionSpec{
 			// Covers a send's "alert every other member" update and the room's member ids,
 			// so neither parses a member's subscription document unless it changes.
 			{Name: "outpost_subscription_rid_alert_open_uid", Fields: []string{"rid", "alert", "open", "u._id"}},
+			// A room's role holders (owners, moderators, leaders) without reading its other
+			// members' documents (RoleHolders, the admin console's room page).
+			{Name: "outpost_subscription_rid_roles", Fields: []string{"rid", "roles"}},
 		}},
 	{Name: Messages, Indexes: []Index{
 		// History: a room's messages by date. The visibility fields the history filters
@@ -108,6 +111,9 @@ var Schema = []CollectionSpec{
 		{Name: "outpost_uploads_user_uploaded", Fields: []string{"userId", "uploadedAt"}},
 		// rooms.images: a room's images, newest first (RoomImagesQuery).
 		{Name: "outpost_uploads_rid_type_uploaded", Fields: []string{"rid", "typeGroup", "uploadedAt", "_hidden", "expiresAt"}},
+		// The admin console's uploads page, newest first, and its totals (uploads_admin.go).
+		{Name: "outpost_uploads_uploaded", Fields: []string{"uploadedAt", "_id", "typeGroup", "expiresAt", "userId", "rid", "size"}},
+		{Name: "outpost_uploads_original", Fields: []string{"originalFileId"}}, // a file's thumbnails
 	}},
 	{Name: Trash, Indexes: []Index{
 		{Name: "outpost_trash_collection_deleted", Fields: []string{"__collection__", "_deletedAt"}},

@@ -68,12 +68,19 @@ type Secrets interface {
 // Deps are what the console needs. cmd/outpost/wire fills the services; web.New adds
 // Version, Started and ForwardedCount. A nil Logger discards.
 type Deps struct {
-	Accounts Accounts
-	Authz    Authz
-	Audit    Audit
-	Stats    Stats
-	Settings Secrets
-	Logger   *slog.Logger
+	Accounts    Accounts
+	Authz       Authz
+	Audit       Audit
+	Stats       Stats
+	Permissions Permissions // the Permissions page (permissions.go)
+	Rooms       Rooms
+	Uploads     Uploads // the Uploads page (uploads.go)
+	Settings    Secrets
+	Logs        Logs    // the recent server log lines of the Logs page; nil keeps none
+	Backups     Backups // the Backups page (backups.go)
+	Logger      *slog.Logger
+
+	SettingsAdmin SettingsAdmin // the Settings page (settings.go)
 
 	Version        string
 	Started        time.Time
@@ -129,6 +136,12 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /admin/users/{id}/logout", c.page([]string{"logout-other-user"}, c.logoutUser))
 	m.HandleFunc("POST /admin/users/{id}/delete", c.page([]string{"delete-user"}, c.deleteUser))
 	m.HandleFunc("GET /admin/audit", c.page(pagePerms("audit"), c.auditLog))
+	c.roomsRoutes(m)
+	c.logsRoutes(m)
+	c.permissionsRoutes(m)
+	c.uploadsRoutes(m)
+	c.settingsRoutes(m)
+	c.backupsRoutes(m)
 	for _, n := range nav {
 		if n.soon {
 			m.HandleFunc("GET /admin/"+n.slug, c.page(n.perms, c.comingNext(n)))

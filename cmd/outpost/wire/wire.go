@@ -17,6 +17,8 @@ import (
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/audit"
 	"github.com/outpostchat/outpost/app/authz"
+	"github.com/outpostchat/outpost/app/backups"
+	"github.com/outpostchat/outpost/app/logbuf"
 	"github.com/outpostchat/outpost/app/messaging"
 	"github.com/outpostchat/outpost/app/messaging/md"
 	"github.com/outpostchat/outpost/app/model"
@@ -28,6 +30,7 @@ import (
 	"github.com/outpostchat/outpost/app/uploads"
 	"github.com/outpostchat/outpost/app/uploads/avatars"
 	"github.com/outpostchat/outpost/storage"
+	"github.com/outpostchat/outpost/storage/backup"
 	"github.com/outpostchat/outpost/storage/docdb"
 	"github.com/outpostchat/outpost/web"
 	"github.com/outpostchat/outpost/web/admin"
@@ -42,7 +45,8 @@ type Options struct {
 	RootURL     string // stored as Site_Url when set (ROOT_URL)
 	Admin       Admin  // the first administrator, created on a store without one
 	Logger      *slog.Logger
-	BcryptCost  int // cost of passwords hashed from now on; 0 means accounts.BcryptCost
+	BcryptCost  int    // cost of passwords hashed from now on; 0 means accounts.BcryptCost
+	Version     string // Outpost's version, written into backup manifests
 }
 
 // Admin is the first administrator (ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASS); an empty
@@ -63,6 +67,8 @@ type App struct {
 	Avatars   *avatars.Service
 	Audit     *audit.Service
 	Stats     *stats.Service
+	Backups   *backups.Service // the console's backups (storage/backup, as `outpost backup`)
+	Logs      *logbuf.Buffer   // the recent log lines of the console's Logs page; cmd/outpost sets it, nil keeps none
 
 	log *slog.Logger
 }
@@ -148,11 +154,14 @@ func (a *App) init(ctx context.Context, o Options) error {
 		a.Settings, log.With("svc", "uploads"))
 	a.Uploads.SetImager(uploads.DescribeImage)
 	a.Messaging.SetOnFilesRemoved(a.Uploads.Remove)
+	a.Uploads.SetAdmin(uploads.AdminDeps{Store: docdb.NewUploadsStore[uploads.Upload](docs), Messages: a.Messaging, Perms: a.Authz,
+		DiskUsage: a.Store.Files.Size}) // the console's uploads page
 	a.Avatars = avatars.New(docdb.NewUsersStore(docs), docdb.NewRoomsStore(docs), uploadBlobs{a.Store.Files}, a.Authz, a.Settings,
 		a.Hub, log.With("svc", "avatars"))
 	a.Rooms.SetRoomAvatars(a.Avatars) // saveRoomSettings roomAvatar
 	a.Audit = audit.New(docdb.NewAuditStore[audit.Entry](docs), a.Authz, log.With("svc", "audit"))
 	a.Stats = stats.New(docdb.NewStatsStore(docs), a.Authz, a.Store.Dir, log.With("svc", "stats"))
+	a.Backups = backups.New(backup.New(a.Store.Dir, o.Version, log.With("svc", "backup")), a.Authz, log.With("svc", "backups"))
 	return a.ensureAdmin(ctx, o.Admin)
 }
 
@@ -219,7 +228,7 @@ func (a *App) Start(ctx context.Context, d *ddp.Server) <-chan struct{} {
 func (a *App) WebConfig(d *ddp.Server, log *slog.Logger) web.Config {
 	return web.Config{Settings: a.Settings, SettingsAdmin: a.Settings, Authz: a.Authz, Accounts: a.Accounts, Users: a.Accounts,
 		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, Uploads: a.Uploads, Avatars: a.Avatars, RateLimits: a.Settings, DDP: d, Logger: log,
-		Admin: &admin.Deps{Accounts: a.Accounts, Authz: a.Authz, Audit: a.Audit, Stats: a.Stats, Settings: a.Settings, Logger: log}}
+		Admin: &admin.Deps{Accounts: a.Accounts, Authz: a.Authz, Audit: a.Audit, Stats: a.Stats, Uploads: a.Uploads, Permissions: a.Authz, Rooms: a.Rooms, Settings: a.Settings, SettingsAdmin: a.Settings, Backups: a.Backups, Logs: a.adminLogs(), Logger: log}}
 }
 
 // Close stops presence and the hub and closes the store (a checkpoint).
@@ -228,6 +237,9 @@ func (a *App) Close() error {
 	// resets them.
 	if a.Presence != nil {
 		a.Presence.Close()
+	}
+	if a.Backups != nil {
+		a.Backups.Close() // a running backup stops and removes its partial archive
 	}
 	a.Hub.Close()
 	return a.Store.Close()

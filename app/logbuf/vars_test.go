@@ -1,0 +1,5 @@
+package logbuf_test
+
+import "context"
+
+var bg = context.Background()

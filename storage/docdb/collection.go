@@ -108,7 +108,7 @@ func (c *Collection) Insert(ctx context.Context, v any) error {
 		return err
 	}
 	return c.db.InTx(ctx, func(ctx context.Context) error {
-		_, err := txFrom(ctx).conn.ExecContext(ctx, `INSERT INTO "`+c.table+`" (`+docColumn+`) VALUES (?)`, string(data))
+		_, err := txFrom(ctx).stmts.ExecContext(ctx, `INSERT INTO "`+c.table+`" (`+docColumn+`) VALUES (?)`, string(data))
 		if err != nil && isUniqueViolation(err) {
 			return fmt.Errorf("%s: %w", c.name, model.ErrDuplicate)
 		}
@@ -197,7 +197,7 @@ func (c *Collection) Update(ctx context.Context, q Query, u *Update) (int64, err
 		h := registerUpdate(u)
 		defer releaseUpdate(h)
 		args := append([]any{h}, q.Args...)
-		res, err := txFrom(ctx).conn.ExecContext(ctx, `UPDATE "`+c.table+`" SET `+docColumn+` = outpost_apply(`+docColumn+`, ?)`+whereClause(q), args...)
+		res, err := txFrom(ctx).stmts.ExecContext(ctx, `UPDATE "`+c.table+`" SET `+docColumn+` = outpost_apply(`+docColumn+`, ?)`+whereClause(q), args...)
 		if err != nil {
 			if isUniqueViolation(err) {
 				return fmt.Errorf("%s: %w", c.name, model.ErrDuplicate)
@@ -217,7 +217,7 @@ func (c *Collection) UpdateOne(ctx context.Context, id string, u *Update, out an
 		h := registerUpdate(u)
 		defer releaseUpdate(h)
 		var data string
-		err := txFrom(ctx).conn.QueryRowContext(ctx, `UPDATE "`+c.table+`" SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+idWhere+` RETURNING `+docColumn, h, idText(id)).Scan(&data)
+		err := txFrom(ctx).stmts.QueryRowContext(ctx, `UPDATE "`+c.table+`" SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+idWhere+` RETURNING `+docColumn, h, idText(id)).Scan(&data)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return model.ErrNotFound
@@ -236,7 +236,7 @@ func (c *Collection) UpdateOne(ctx context.Context, id string, u *Update, out an
 func (c *Collection) Delete(ctx context.Context, q Query) (int64, error) {
 	var n int64
 	err := c.db.InTx(ctx, func(ctx context.Context) error {
-		res, err := txFrom(ctx).conn.ExecContext(ctx, `DELETE FROM "`+c.table+`"`+whereClause(q), q.Args...)
+		res, err := txFrom(ctx).stmts.ExecContext(ctx, `DELETE FROM "`+c.table+`"`+whereClause(q), q.Args...)
 		if err != nil {
 			return err
 		}

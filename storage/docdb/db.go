@@ -74,7 +74,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*DB, error) {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 
-	db := &DB{log: log, readers: r, stmts: newStmtCache(r), writer: w, queue: make(chan *txRequest, 1024), done: make(chan struct{})}
+	db := &DB{log: log, readers: r, stmts: newStmtCache(r, true), writer: w, queue: make(chan *txRequest, 1024), done: make(chan struct{})}
 	if err := db.loadTables(ctx); err != nil {
 		db.closeConns()
 		return nil, err
@@ -180,7 +180,7 @@ type querier interface {
 // reader returns the transaction's connection when ctx carries one, else the pool.
 func (db *DB) reader(ctx context.Context) querier {
 	if tx := txFrom(ctx); tx != nil {
-		return tx.conn
+		return tx.stmts
 	}
 	return db.stmts
 }

@@ -65,7 +65,7 @@ func (s *MessagesStore) UpdateSubscriptions(ctx context.Context, rid string, onl
 		out = out[:0]
 		h := registerUpdate(u)
 		defer releaseUpdate(h)
-		rows, err := txFrom(ctx).conn.QueryContext(ctx, `UPDATE "`+s.subs.table+`" INDEXED BY outpost_subscription_rid_alert_open_uid SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+where+` RETURNING `+docColumn, append([]any{h}, args...)...)
+		rows, err := txFrom(ctx).stmts.QueryDrained(ctx, `UPDATE "`+s.subs.table+`" INDEXED BY outpost_subscription_rid_alert_open_uid SET `+docColumn+` = outpost_apply(`+docColumn+`, ?) WHERE `+where+` RETURNING `+docColumn, append([]any{h}, args...)...)
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,8 @@ type txKey struct{}
 
 // Tx is the write transaction a ctx carries inside InTx.
 type Tx struct {
-	conn *sql.Conn
+	conn  *sql.Conn
+	stmts *stmtCache // prepared on conn; what store calls in the transaction use
 }
 
 func txFrom(ctx context.Context) *Tx {
@@ -69,7 +70,8 @@ func (db *DB) writeLoop() {
 		return
 	}
 	defer conn.Close()
-	tx := &Tx{conn: conn}
+	tx := &Tx{conn: conn, stmts: newStmtCache(conn, false)}
+	defer tx.stmts.close() // before the connection, deferred above
 	batch := make([]*txRequest, 0, maxBatch)
 	for {
 		batch = batch[:0]
@@ -118,7 +120,7 @@ func (db *DB) failAll(err error) {
 
 func (db *DB) runBatch(ctx context.Context, tx *Tx, batch []*txRequest) {
 	errs := make([]error, len(batch))
-	if _, err := tx.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if _, err := tx.stmts.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		for _, req := range batch {
 			req.done <- fmt.Errorf("docdb: begin: %w", err)
 		}
@@ -131,8 +133,8 @@ func (db *DB) runBatch(ctx context.Context, tx *Tx, batch []*txRequest) {
 		}
 		errs[i] = db.runOne(tx, req)
 	}
-	if _, err := tx.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		_, _ = tx.conn.ExecContext(ctx, "ROLLBACK")
+	if _, err := tx.stmts.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = tx.stmts.ExecContext(ctx, "ROLLBACK")
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fmt.Errorf("docdb: commit: %w", err)
@@ -147,7 +149,7 @@ func (db *DB) runBatch(ctx context.Context, tx *Tx, batch []*txRequest) {
 // runOne runs one request under a savepoint, undoing its writes when it fails or panics.
 func (db *DB) runOne(tx *Tx, req *txRequest) (err error) {
 	ctx := context.WithValue(req.ctx, txKey{}, tx)
-	if _, err := tx.conn.ExecContext(ctx, "SAVEPOINT one"); err != nil {
+	if _, err := tx.stmts.ExecContext(ctx, "SAVEPOINT one"); err != nil {
 		return err
 	}
 	defer func() {
@@ -157,9 +159,9 @@ func (db *DB) runOne(tx *Tx, req *txRequest) (err error) {
 		}
 		bg := context.Background()
 		if err != nil {
-			_, _ = tx.conn.ExecContext(bg, "ROLLBACK TO one")
+			_, _ = tx.stmts.ExecContext(bg, "ROLLBACK TO one")
 		}
-		if _, rerr := tx.conn.ExecContext(bg, "RELEASE one"); rerr != nil && err == nil {
+		if _, rerr := tx.stmts.ExecContext(bg, "RELEASE one"); rerr != nil && err == nil {
 			err = rerr
 		}
 	}()

@@ -57,8 +57,10 @@ func cmpTime(a, b model.Room) int {
 
 // AdminRooms pages every room for administrators (rooms.adminRooms; needs
 // view-room-administration), as Rocket.Chat's findAdminRooms does: the default sort is
-// {default: -1, name: 1}. Rooms are filtered and sorted in memory: an administration
-// listing over a small team's rooms.
+// {default: -1, name: 1} (then _id). Without a text, in the default order, the store
+// pages the rooms through its indexes; a text search narrows the rooms through the
+// store's search index and filters and sorts those in memory, as any other sort does
+// with every room.
 func (s *Service) AdminRooms(ctx context.Context, actor model.Actor, q AdminQuery) (Page[model.Room], error) {
 	if !s.authz.Can(ctx, actor, "view-room-administration", "") {
 		return Page[model.Room]{}, model.Forbidden("error-not-authorized")
@@ -74,11 +76,28 @@ func (s *Service) AdminRooms(ctx context.Context, actor model.Actor, q AdminQuer
 	}
 	discussions, teams := slices.Contains(q.Types, "discussions"), slices.Contains(q.Types, "teams")
 	types := slices.DeleteFunc(slices.Clone(q.Types), func(t string) bool { return t == "discussions" || t == "teams" })
-	all, _, err := s.rooms.FindRooms(ctx, nil, "", 0, 0)
+	text := strings.ToLower(strings.TrimSpace(q.Filter))
+	if text == "" && len(q.Sort) == 0 {
+		rooms, total, err := s.rooms.AdminRoomsPage(ctx, types, discussions, teams, max(q.Offset, 0), max(q.Count, 0))
+		if err != nil {
+			return Page[model.Room]{}, model.Internal(err)
+		}
+		p := Page[model.Room]{Total: total, Items: make([]model.Room, len(rooms))}
+		for i, r := range rooms {
+			p.Items[i] = ClientRoom(r)
+		}
+		return p, nil
+	}
+	var all []model.Room
+	var err error
+	if text != "" {
+		all, err = s.rooms.RoomsMatching(ctx, strings.TrimSpace(q.Filter))
+	} else {
+		all, _, err = s.rooms.FindRooms(ctx, nil, "", 0, 0)
+	}
 	if err != nil {
 		return Page[model.Room]{}, model.Internal(err)
 	}
-	text := strings.ToLower(strings.TrimSpace(q.Filter))
 	var keep []model.Room
 	for _, r := range all {
 		if len(q.Types) > 0 && !slices.Contains(types, r.T) && !(discussions && r.Prid != "") && !(teams && r.TeamMain) {

@@ -40,6 +40,11 @@ type RoomStore interface {
 	RoomsByIDs(ctx context.Context, ids []string) ([]model.Room, error)
 	// FindRooms pages the rooms of the types whose name contains text, by name.
 	FindRooms(ctx context.Context, types []string, text string, offset, count int) ([]model.Room, int64, error)
+	// AdminRoomsPage pages the rooms of the types (and discussions, team main rooms)
+	// default rooms first, then by name and _id, with their total (admin.go).
+	AdminRoomsPage(ctx context.Context, types []string, discussions, teams bool, offset, count int) ([]model.Room, int64, error)
+	// RoomsMatching returns at least every room whose name, fname or usernames contain text.
+	RoomsMatching(ctx context.Context, text string) ([]model.Room, error)
 	// DirectRoomWith finds the direct message whose members are exactly uids.
 	DirectRoomWith(ctx context.Context, uids []string) (model.Room, error)
 	// InsertSystemMessage stores a message and adds one to the room's msgs.

@@ -96,8 +96,8 @@ func setAll(v any) (string, *Update, error) {
 }
 
 // hasRole is the condition "the array at path holds the bound role". It scans the array
-// with json_each: no index serves it, so it reads every row of the table (fine for the
-// users of a small workspace; a side table of role holders would be the next step).
+// with json_each: no index serves it, so callers first narrow the rows through an index
+// (subscriptions_roles_rooms.go); users' roles have their side table (users_roles.go).
 func hasRole(path string) string {
 	return "EXISTS (SELECT 1 FROM json_each(" + docColumn + ", '$." + path + "') r WHERE r.value = ?)"
 }
@@ -137,13 +137,14 @@ func (s *UserRolesStore) RemoveRole(ctx context.Context, uid, role string, at ti
 
 // CountWithRole counts the users holding a global role.
 func (s *UserRolesStore) CountWithRole(ctx context.Context, role string) (int64, error) {
-	return s.users.Count(ctx, Query{Where: hasRole("roles"), Args: []any{role}})
+	return roleHolders(ctx, s.users, role)
 }
 
 // UsersWithRole returns a page of the users holding a global role, sorted by username,
-// and how many hold it; count 0 means no limit.
+// and how many hold it; count 0 means no limit. The users.roles side table finds them
+// (users_roles.go).
 func (s *UserRolesStore) UsersWithRole(ctx context.Context, role string, offset, count int) ([]model.User, int64, error) {
-	return s.page(ctx, Query{Where: hasRole("roles"), Args: []any{role}}, offset, count)
+	return usersWithRolePage(ctx, s.users, role, offset, count)
 }
 
 // UsersWithRoomRole returns a page of the users whose subscription to rid (to any room
@@ -151,11 +152,12 @@ func (s *UserRolesStore) UsersWithRole(ctx context.Context, role string, offset,
 func (s *UserRolesStore) UsersWithRoomRole(ctx context.Context, role, rid string, offset, count int) ([]model.User, int64, error) {
 	// The subquery reads the subscriptions table; its unqualified document column is the
 	// subscription's, the nearer table.
-	sub := `SELECT ` + F("u._id") + ` FROM "` + s.subsTable + `" WHERE ` + hasRole("roles")
+	// Searched room by room through the (rid, roles) index (subscriptions_roles_rooms.go).
+	sub := `SELECT ` + F("u._id") + ` FROM "` + s.subsTable + `" WHERE ` + roomRoleWhere(s.subsTable)
 	args := []any{role}
 	if rid != "" {
-		sub += " AND " + F("rid") + " = ?"
-		args = append(args, rid)
+		sub = `SELECT ` + F("u._id") + ` FROM "` + s.subsTable + `" WHERE ` + F("rid") + " = ? AND " + anyRoomRole + " AND " + hasRole("roles")
+		args = []any{rid, role}
 	}
 	return s.page(ctx, Query{Where: F("_id") + " IN (" + sub + ")", Args: args}, offset, count)
 }
@@ -172,7 +174,7 @@ func (s *UserRolesStore) UsersWithAnyRole(ctx context.Context, roles []string) (
 	}
 	var out []model.User
 	err := s.users.Find(ctx, Query{
-		Where: "EXISTS (SELECT 1 FROM json_each(" + docColumn + ", '$.roles') r WHERE r.value IN (" + marks + "))",
+		Where: docColumn + `->'_id' IN (SELECT json_quote(id) FROM ` + usersRolesTable + ` WHERE key IN (` + marks + `))`,
 		Args:  args,
 		Order: F("username"),
 	}, &out)

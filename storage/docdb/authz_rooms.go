@@ -9,15 +9,16 @@ import (
 
 // WithRoomRole returns one page of the subscriptions whose roles hold role, in the room
 // with the given id or name when room is not empty, sorted by room name then username,
-// and how many there are; count 0 means no limit. With a room, the rid index narrows the
-// search to the room (a name is first resolved to its room ids); without one it reads
-// every subscription (hasRole has no index), as UsersWithRoomRole does.
+// and how many there are; count 0 means no limit. The (rid, roles) index finds the
+// role holders room by room: those of the room (a name is first resolved to its room
+// ids), or of every room (subscriptions_roles_rooms.go).
 func (s *SubscriptionRolesStore) WithRoomRole(ctx context.Context, role, room string, offset, count int) ([]model.Subscription, int64, error) {
-	q := Query{Where: hasRole("roles"), Args: []any{role}}
+	q := Query{Where: roomRoleWhere(s.c.table), Args: []any{role}}
 	if room != "" {
-		q.Where += " AND " + F("rid") + " IN (SELECT " + F("rid") + ` FROM "` + s.c.table + `" WHERE ` +
-			F("rid") + " = ? UNION SELECT " + F("rid") + ` FROM "` + s.c.table + `" WHERE ` + F("name") + " = ?)"
-		q.Args = append(q.Args, room, room)
+		q.Where = F("rid") + " IN (SELECT " + F("rid") + ` FROM "` + s.c.table + `" WHERE ` +
+			F("rid") + " = ? UNION SELECT " + F("rid") + ` FROM "` + s.c.table + `" WHERE ` + F("name") + " = ?) AND " +
+			anyRoomRole + " AND " + hasRole("roles")
+		q.Args = []any{room, room, role}
 	}
 	total, err := s.c.Count(ctx, q)
 	if err != nil {

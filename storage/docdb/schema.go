@@ -68,8 +68,13 @@ var MultiKeys = []MultiKey{
 var Schema = []CollectionSpec{
 	{Name: Users, Indexes: []Index{
 		{Name: "outpost_users_username", Fields: []string{"lower(username)"}},
-		{Name: "outpost_users_username_sort", Fields: []string{"username", "_id"}}, // listings sorted by username (users.list, the admin console)
-		{Name: "outpost_users_status", Fields: []string{"status"}},                 // the admin console's status filter
+		// Listings sorted by username (users.list, the admin console); active and status
+		// let the console's filters be tested on the index while it is walked (migration 2).
+		{Name: "outpost_users_username_sort", Fields: []string{"username", "_id", "active", "status"}},
+		// The admin console's status filter, walked in username order to the page's end,
+		// with the active filter tested and counted on the index (outpost_users_status,
+		// on status alone, made each page sort every user of a status).
+		{Name: "outpost_users_status_username", Fields: []string{"status", "username", "_id", "active"}},
 	}},
 	{Name: Settings},
 	{Name: Rooms, Indexes: []Index{
@@ -77,6 +82,8 @@ var Schema = []CollectionSpec{
 		{Name: "outpost_room_name_lower", Fields: []string{"lower(name)"}},
 		{Name: "outpost_room_t_name", Fields: []string{"t", "name"}},
 		{Name: "outpost_room_default", Fields: []string{"default", "name"}},
+		// The console's rooms list by name (rooms_admin.go), with the fields its filters test.
+		{Name: "outpost_room_admin", Fields: []string{"name", "_id", "default", "t"}},
 	}},
 	{Name: Subscriptions,
 		MongoIndexes: []MongoIndex{{Name: "rid_1_u._id_1", Keys: []string{"rid", "u._id"}, Unique: true}},
@@ -128,6 +135,7 @@ var Schema = []CollectionSpec{
 // own transaction, and PRAGMA user_version records how many have run. Append only.
 var migrations = []func(ctx context.Context, db *DB) error{
 	widenHistoryIndex,
+	adminUserIndexes, // users_roles.go
 }
 
 // widenHistoryIndex rebuilds outpost_message_rid_ts, which was (rid, ts) before
@@ -179,6 +187,9 @@ func (db *DB) createIndexes(ctx context.Context) error {
 		return err
 	}
 	if err := db.createUserSearch(ctx); err != nil {
+		return err
+	}
+	if err := db.createRoomSearch(ctx); err != nil { // rooms_search.go
 		return err
 	}
 	for _, mk := range MultiKeys {

@@ -40,6 +40,20 @@ type UploadFilter struct {
 // AdminUploadsQuery is the query AdminUploads runs (exported for the plan tests).
 // Rooms and users are matched by subqueries on their own collections.
 func AdminUploadsQuery(rooms, users string, f UploadFilter, offset, limit int) Query {
+	q := adminUploadsWhere(rooms, users, f, true)
+	q.Order, q.Offset, q.Limit = F("uploadedAt")+" DESC, "+F("_id")+" DESC", offset, limit
+	return q
+}
+
+// AdminUploadsCountQuery is the query AdminUploads counts with (exported for the plan
+// tests).
+func AdminUploadsCountQuery(rooms, users string, f UploadFilter) Query {
+	return adminUploadsWhere(rooms, users, f, false)
+}
+
+// adminUploadsWhere is the selection of AdminUploadsQuery; walk is for the listing (see
+// the room filter).
+func adminUploadsWhere(rooms, users string, f UploadFilter, walk bool) Query {
 	where := []string{everUploaded, "coalesce(" + F("typeGroup") + ", '') != 'thumb'"}
 	var args []any
 	if f.Pending {
@@ -59,10 +73,27 @@ func AdminUploadsQuery(rooms, users string, f UploadFilter, offset, limit int) Q
 		args = append(args, f.Username)
 	}
 	if f.RoomText != "" {
-		where = append(where, F("rid")+` IN (SELECT `+F("_id")+` FROM "`+rooms+`" WHERE instr(lower(`+F("name")+`), lower(?)) > 0 OR instr(lower(`+F("fname")+`), lower(?)) > 0)`)
+		// The rooms' search index narrows the rooms to test (rooms_search.go); a text
+		// too short for it tests every room.
+		match := `instr(lower(` + F("name") + `), lower(?)) > 0 OR instr(lower(` + F("fname") + `), lower(?)) > 0`
+		if w, a, ok := roomCandidates(f.RoomText, "name", "fname"); ok {
+			match = w + " AND (" + match + ")"
+			args = append(args, a...)
+		}
+		// For the listing, coalesce(rid, '') (which no index search takes, yet is read
+		// from outpost_uploads_uploaded) leads SQLite to walk that index newest first,
+		// stopping at the page, instead of sorting every upload of the rooms (a text
+		// matching 100 rooms: 2.2 → 0.5 ms at 5,000 uploads); the count is best served
+		// by rid itself, through outpost_uploads_rid_type_uploaded. (A "+rid" would also
+		// stop the search but read every walked upload's document.)
+		rid := F("rid")
+		if walk {
+			rid = "coalesce(" + rid + ", '')"
+		}
+		where = append(where, rid+` IN (SELECT `+F("_id")+` FROM "`+rooms+`" WHERE `+match+`)`)
 		args = append(args, f.RoomText, f.RoomText)
 	}
-	return Query{Where: strings.Join(where, " AND "), Args: args, Order: F("uploadedAt") + " DESC, " + F("_id") + " DESC", Offset: offset, Limit: limit}
+	return Query{Where: strings.Join(where, " AND "), Args: args}
 }
 
 // AdminUploads lists the uploads the filter (UploadFilter's fields) selects, newest
@@ -74,7 +105,7 @@ func (s *UploadsStore[T]) AdminUploads(ctx context.Context, roomText, username, 
 	if err := s.c.Find(ctx, q, &out); err != nil {
 		return nil, 0, err
 	}
-	n, err := s.c.Count(ctx, Query{Where: q.Where, Args: q.Args})
+	n, err := s.c.Count(ctx, AdminUploadsCountQuery(s.table(Rooms), s.table(Users), f))
 	return out, n, err
 }
 

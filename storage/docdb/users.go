@@ -50,7 +50,7 @@ func (s *UsersStore) ByLoginToken(ctx context.Context, hashed string) (model.Use
 
 // CountWithRole counts the users holding a global role.
 func (s *UsersStore) CountWithRole(ctx context.Context, role string) (int64, error) {
-	return s.c.Count(ctx, Query{Where: InMultiKey("outpost_users_roles"), Args: []any{role}})
+	return roleHolders(ctx, s.c, role)
 }
 
 // AddLoginToken records a new login token and the login time.
@@ -97,7 +97,16 @@ func lowerASCII(s string) string {
 // ListUsers returns one page of the users q selects, in q's order (then by _id), and how
 // many it selects in all.
 func (s *UsersStore) ListUsers(ctx context.Context, q model.UserQuery) ([]model.User, int64, error) {
-	where, args, err := userWhere(q)
+	if role, ok := roleOnly(q); ok {
+		return usersWithRolePage(ctx, s.c, role, q.Offset, q.Limit) // users_roles.go
+	}
+	where, args, walk, err := roleWalkWhere(ctx, s.c, q) // users_roles.go
+	if err != nil {
+		return nil, 0, err
+	}
+	if !walk {
+		where, args, err = userWhere(q)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

@@ -41,9 +41,9 @@ test: lint check-generated && e2e
         go test ./...
     fi
 
-# End-to-end: the built binary driven by Rocket.Chat's npm client libraries (e2e/, Node 20+, npm registry).
+# End-to-end: the built binary driven by Rocket.Chat's npm client libraries, and the admin console in headless Chromium (e2e/, Node 20+, npm registry, Debian's chromium).
 e2e:
-    cd e2e && npm ci --no-audit --no-fund && node --test --test-reporter=spec outpost.test.js chat.test.js files.test.js
+    cd e2e && npm ci --no-audit --no-fund && node --test --test-reporter=spec outpost.test.js chat.test.js files.test.js admin.test.js
 
 # Benchmarks: the document store at 100k and 1M messages (about 2 min, 1.5 GB in $TMPDIR), then every other package's.
 bench:

@@ -90,14 +90,20 @@ class Outpost {
     this.dataDir = path.join(this.tmp, 'd');
 
     let t0 = Date.now();
-    const build = spawnSync('go', ['build', '-tags', buildTags, '-o', this.bin, './cmd/outpost'], {
-      cwd: repo,
-      env: { ...process.env, CGO_ENABLED: '0' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    if (build.error || build.status !== 0) {
-      throw new Error(`go build failed (${build.error || `exit ${build.status}`}):\n${build.stdout}${build.stderr}`);
+    if (process.env.E2E_OUTPOST_BIN) {
+      // A binary built beforehand (say, from another checkout) instead of this repository's.
+      fs.copyFileSync(process.env.E2E_OUTPOST_BIN, this.bin);
+      fs.chmodSync(this.bin, 0o755);
+    } else {
+      const build = spawnSync('go', ['build', '-tags', buildTags, '-o', this.bin, './cmd/outpost'], {
+        cwd: repo,
+        env: { ...process.env, CGO_ENABLED: '0' },
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      if (build.error || build.status !== 0) {
+        throw new Error(`go build failed (${build.error || `exit ${build.status}`}):\n${build.stdout}${build.stderr}`);
+      }
     }
     this.timings.buildMs = Date.now() - t0;
     // Whatever happens to this test process, the server goes with it.

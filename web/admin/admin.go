@@ -78,6 +78,7 @@ type Deps struct {
 	Settings    Secrets
 	Logs        Logs    // the recent server log lines of the Logs page; nil keeps none
 	Backups     Backups // the Backups page (backups.go)
+	Avatars     Avatars // users' and rooms' avatar forms (avatar.go); nil leaves them out
 	Logger      *slog.Logger
 
 	SettingsAdmin SettingsAdmin // the Settings page (settings.go)
@@ -142,6 +143,7 @@ func (c *Console) routes() {
 	c.uploadsRoutes(m)
 	c.settingsRoutes(m)
 	c.backupsRoutes(m)
+	c.userAvatarRoutes(m)
 	for _, n := range nav {
 		if n.soon {
 			m.HandleFunc("GET /admin/"+n.slug, c.page(n.perms, c.comingNext(n)))

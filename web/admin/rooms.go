@@ -70,6 +70,9 @@ func (c *Console) roomPageData(r *http.Request, s *session, title string) pageDa
 	if p.Flash == "" {
 		p.Flash = roomFlashes[r.URL.Query().Get("done")]
 	}
+	if p.Flash == "" {
+		p.Flash = avatarFlashes[r.URL.Query().Get("done")]
+	}
 	return p
 }
 
@@ -83,6 +86,10 @@ func (c *Console) roomsRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /admin/rooms/{id}/members", c.page(perms, c.roomMembers))
 	m.HandleFunc("POST /admin/rooms/{id}/owner", c.page(perms, c.setRoomOwner))
 	m.HandleFunc("POST /admin/rooms/{id}/delete", c.page(perms, c.deleteRoom))
+	if c.Avatars != nil { // saveRoomSettings takes roomAvatar only with the avatar service
+		m.HandleFunc("POST /admin/rooms/{id}/avatar", c.upload(perms, c.maxAvatarBytes, c.setRoomAvatar))
+		m.HandleFunc("POST /admin/rooms/{id}/avatar/reset", c.page(perms, c.resetRoomAvatar))
+	}
 }
 
 // rooms serves GET /admin/rooms: search by name, filter by type, paging, all in the
@@ -190,6 +197,7 @@ type roomEditView struct {
 	CanAdmin    bool // view-room-administration: default, featured
 	CanOwner    bool // set-owner
 	CanDelete   bool // delete-<t>
+	Avatar      avatarView
 }
 
 // holderRow is a member holding room roles.
@@ -223,6 +231,8 @@ func (c *Console) roomView(r *http.Request, s *session, ro model.Room, f roomFor
 	if ro.LM != nil {
 		v.LastMessage = when(*ro.LM)
 	}
+	v.Avatar = c.newAvatarView("/avatar/room/"+url.PathEscape(ro.ID)+"?size=96", ro.AvatarETag, "Avatar of "+v.Name,
+		v.Action+"/avatar", roomHasPicture(ro), c.mayRoomAvatar(r, s, ro))
 	holders, err := c.Rooms.AdminRoleHolders(ctx, a, ro.ID)
 	if err != nil {
 		c.Logger.Warn("admin: room role holders", "rid", ro.ID, "err", err)
@@ -470,4 +480,73 @@ func (c *Console) roomMembers(w http.ResponseWriter, r *http.Request, s *session
 	}
 	v.Pager = newPager(v.Back+"/members", qs, page, roomsPerPage, len(m.Items), m.Total)
 	c.render(w, r, roomMembersPage(c.roomPageData(r, s, "Members of "+v.Name), v))
+}
+
+// roomHasPicture reports whether the room has a picture of its own: an avatarETag that
+// is not a reset's (Rocket.Chat's unsetAvatarData sets it to the time in milliseconds,
+// so cached pictures go stale; pictures get random alphanumeric etags).
+func roomHasPicture(ro model.Room) bool {
+	return strings.Trim(ro.AvatarETag, "0123456789") != ""
+}
+
+// mayRoomAvatar reports whether the admin may change the room's avatar, as
+// saveRoomSettings' roomAvatar checks it: edit-room and edit-room-avatar in the room,
+// never for a direct message or an omnichannel room.
+func (c *Console) mayRoomAvatar(r *http.Request, s *session, ro model.Room) bool {
+	return ro.T != model.RoomDirect && ro.T != model.RoomLive && c.Authz.Can(r.Context(), s.actor, "edit-room", ro.ID) &&
+		c.Authz.Can(r.Context(), s.actor, "edit-room-avatar", ro.ID)
+}
+
+// setRoomAvatar serves POST /admin/rooms/{id}/avatar (multipart/form-data, the file in
+// "image"): the picture as a data: URI, as Rocket.Chat's EditRoom sends it (its
+// RoomAvatarEditor reads the file with readAsDataURL).
+func (c *Console) setRoomAvatar(w http.ResponseWriter, r *http.Request, s *session) {
+	ro, ok := c.loadRoom(w, r, s)
+	if !ok {
+		return
+	}
+	uri, fields, err := c.avatarDataURI(r)
+	c.changeRoomAvatar(w, r, s, ro, uri, err, "room.avatar.set", "avatar", fields)
+}
+
+// resetRoomAvatar serves POST /admin/rooms/{id}/avatar/reset: roomAvatar null, as
+// EditRoom's reset sends it.
+func (c *Console) resetRoomAvatar(w http.ResponseWriter, r *http.Request, s *session) {
+	ro, ok := c.loadRoom(w, r, s)
+	if !ok {
+		return
+	}
+	c.changeRoomAvatar(w, r, s, ro, nil, nil, "room.avatar.reset", "avatarreset", nil)
+}
+
+// changeRoomAvatar changes the room's avatar through rooms.saveRoomSettings' roomAvatar
+// (value: a data: URI, nil to reset), so the permissions, the room_changed_avatar
+// system message and the updateAvatar event are the rooms service's. A failure (bad,
+// the upload's own) shows the room's page again with the message.
+func (c *Console) changeRoomAvatar(w http.ResponseWriter, r *http.Request, s *session, ro model.Room, value any, bad error,
+	action, done string, fields map[string]string) {
+	if !c.mayRoomAvatar(r, s, ro) {
+		c.forbidden(w, r, s, "Your roles do not give you edit-room and edit-room-avatar in this room, which changing its avatar needs.")
+		return
+	}
+	err := bad
+	if err == nil {
+		_, err = c.Rooms.SaveSettings(r.Context(), s.actor, ro.ID, map[string]any{"roomAvatar": value})
+	}
+	if err != nil {
+		if k := model.AsError(err).Kind; k == model.KindForbidden || k == model.KindUnauthorized || k == model.KindNotFound {
+			c.fail(w, r, s, err)
+			return
+		}
+		v := c.roomView(r, s, ro, roomFormOf(ro))
+		v.Avatar.Error = c.message(r, err)
+		c.showRoom(w, r, s, http.StatusBadRequest, v)
+		return
+	}
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	fields["id"] = ro.ID
+	c.record(r, s, action, roomName(ro), fields)
+	redirect(w, r, "/admin/rooms/"+url.PathEscape(ro.ID)+"?done="+done)
 }

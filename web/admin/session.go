@@ -180,9 +180,8 @@ func (c *Console) page(perms []string, fn func(w http.ResponseWriter, r *http.Re
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil {
-				c.problem(w, r, s, http.StatusBadRequest, "Bad form", "The form could not be read. Go back and try again.")
+			if err := c.readForm(w, r); err != nil { // urlencoded, or multipart on upload routes (avatar.go)
+				c.badForm(w, r, s, err)
 				return
 			}
 			if !sameToken(r.PostForm.Get("csrf"), s.csrf) {

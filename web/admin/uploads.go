@@ -27,8 +27,11 @@ type Uploads interface {
 const uploadsPerPage = 25
 
 // listPreviewMax is the largest image shown as its own preview in the listing when it
-// has no thumbnail (images smaller than the thumbnail box get none, so they are small).
-const listPreviewMax = 2 << 20
+// has no thumbnail (images smaller than the thumbnail box get none). A page lists 25
+// files and previews load lazily; past this size the listing shows a badge and the
+// detail page the picture, so a page of small originals stays near the console's
+// 100 KB budget.
+const listPreviewMax = 32 << 10
 
 // previewCSP is the Content-Security-Policy of a served preview, as web/files.go
 // serves files: the picture opened on its own loads and runs nothing.
@@ -200,6 +203,10 @@ type uploadView struct {
 // (the service decides again).
 func (c *Console) uploadView(r *http.Request, s *session, f uploads.AdminFile) uploadView {
 	v := uploadView{Row: uploadRowOf(f), File: f}
+	if v.Row.Preview == "" && v.Row.Full != "" { // too big for the listing, shown here
+		v.Row.Preview = v.Row.Full
+		v.Row.Width, v.Row.Height = dims(f.Identify)
+	}
 	if f.Thumb != nil {
 		v.Row.Preview = v.Row.Href + "/preview"
 		v.Row.Width, v.Row.Height = dims(f.Thumb.Identify)

@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -322,4 +323,37 @@ func BenchmarkUploadsPage10k(b *testing.B) {
 	}
 	b.ReportMetric(q(0.5), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
+}
+
+// TestUploadsListPreviewSize: an image without a thumbnail (smaller than the thumbnail
+// box) but heavier than listPreviewMax gets no preview in the listing, which keeps a
+// page light; its own page shows it.
+func TestUploadsListPreviewSize(t *testing.T) {
+	t.Parallel()
+	a, b := console(t)
+	wiretest.User(t, a, "boss", "admin")
+	ann := wiretest.Actor(t, a, "ann")
+	room, err := a.Rooms.Create(bg, ann, rooms.NewRoom{Type: model.RoomPublic, Name: "noise"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 200, 150))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() <= 32<<10 {
+		t.Fatalf("the noise picture is only %d bytes", buf.Len())
+	}
+	f := postFile(t, a, ann, room.ID, "noise.png", buf.Bytes(), true)
+	b.signIn("boss")
+	full := `src="/admin/uploads/` + f.ID + `/preview?full=1"`
+	if p := b.get("/admin/uploads"); p.status != 200 || !strings.Contains(p.body, "noise.png") || strings.Contains(p.body, full) {
+		t.Errorf("listing: status %d, preview of a %d-byte original shown: %v", p.status, buf.Len(), strings.Contains(p.body, full))
+	}
+	want(t, b.get("/admin/uploads/"+f.ID), 200, full, "Open the whole image")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/outpostchat/outpost/app/audit"
 	"github.com/outpostchat/outpost/app/authz"
 	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/app/uploads/avatars"
 )
 
 // usersPerPage is the users listing's page size.
@@ -143,6 +144,7 @@ type userEditView struct {
 	CanLogout  bool
 	CanDelete  bool
 	Erasure    string // Message_ErasureType: what deleting the user does to their messages
+	Avatar     avatarView
 }
 
 // newUserForm serves GET /admin/users/new (create-user).
@@ -204,6 +206,8 @@ func (c *Console) editView(r *http.Request, s *session, u accounts.ManagedUser, 
 	if u.LastLogin != nil {
 		v.LastLogin = when(*u.LastLogin)
 	}
+	v.Avatar = c.newAvatarView("/avatar/"+url.PathEscape(u.Username)+"?size=96", u.AvatarETag, "Avatar of "+u.Username,
+		v.Action+"/avatar", u.AvatarETag != "", c.mayUserAvatar(r, s, u))
 	for _, ro := range u.Roles { // a role the user holds stays listed even if not global
 		if !slices.Contains(v.AllRoles, ro) {
 			v.AllRoles = append(v.AllRoles, ro)
@@ -233,7 +237,11 @@ func (c *Console) loadUser(w http.ResponseWriter, r *http.Request, s *session) (
 }
 
 func (c *Console) showUser(w http.ResponseWriter, r *http.Request, s *session, status int, v userEditView) {
-	c.renderStatus(w, r, status, userEditPage(c.pageData(r, s, "users", v.User.Username), v))
+	p := c.pageData(r, s, "users", v.User.Username)
+	if p.Flash == "" {
+		p.Flash = avatarFlashes[r.URL.Query().Get("done")]
+	}
+	c.renderStatus(w, r, status, userEditPage(p, v))
 }
 
 // editUserForm serves GET /admin/users/{id}.
@@ -398,4 +406,80 @@ func (c *Console) deleteUser(w http.ResponseWriter, r *http.Request, s *session)
 		return
 	}
 	redirect(w, r, "/admin/users?done=deleted")
+}
+
+// userAvatarRoutes registers the avatar actions of a user's page when the console has
+// the avatar service: POST /admin/users/{id}/avatar (multipart/form-data, the file in
+// "image") and POST /admin/users/{id}/avatar/reset.
+func (c *Console) userAvatarRoutes(m *http.ServeMux) {
+	if c.Avatars == nil {
+		return
+	}
+	m.HandleFunc("POST /admin/users/{id}/avatar", c.upload(pagePerms("users"), c.maxAvatarBytes, c.setUserAvatar))
+	m.HandleFunc("POST /admin/users/{id}/avatar/reset", c.page(pagePerms("users"), c.resetUserAvatar))
+}
+
+// mayUserAvatar reports whether the admin may change u's avatar: another user's needs
+// edit-other-user-avatar; one's own the avatar service allows by
+// Accounts_AllowUserAvatarChange (as users.setAvatar).
+func (c *Console) mayUserAvatar(r *http.Request, s *session, u accounts.ManagedUser) bool {
+	return u.ID == s.actor.UserID || c.Authz.Can(r.Context(), s.actor, "edit-other-user-avatar", "")
+}
+
+// userAvatarDone answers an avatar action: the audit record and the redirect to the
+// user's page, or on err the page again with the message (403 for a refusal).
+func (c *Console) userAvatarDone(w http.ResponseWriter, r *http.Request, s *session, u accounts.ManagedUser, err error, action, done string, fields map[string]string) {
+	if err != nil {
+		if k := model.AsError(err).Kind; k == model.KindForbidden || k == model.KindUnauthorized {
+			c.fail(w, r, s, err)
+			return
+		}
+		v := c.editView(r, s, u, formOf(u))
+		v.Avatar.Error = c.message(r, err)
+		c.showUser(w, r, s, http.StatusBadRequest, v)
+		return
+	}
+	c.record(r, s, action, u.Username, fields)
+	redirect(w, r, "/admin/users/"+url.PathEscape(u.ID)+"?done="+done)
+}
+
+// setUserAvatar serves POST /admin/users/{id}/avatar: users.setAvatar with a multipart
+// image for the user (avatar origin "rest"). The avatar service decodes the file
+// (JPEG, PNG, GIF or WebP within MaxImageBytes), cuts it to the avatar square and tells
+// the clients (updateAvatar).
+func (c *Console) setUserAvatar(w http.ResponseWriter, r *http.Request, s *session) {
+	u, ok := c.loadUser(w, r, s)
+	if !ok {
+		return
+	}
+	if !c.mayUserAvatar(r, s, u) {
+		c.forbidden(w, r, s, "Your roles do not give you edit-other-user-avatar, which changing another user's avatar needs.")
+		return
+	}
+	fh := formFile(r, "image")
+	if fh == nil {
+		c.userAvatarDone(w, r, s, u, model.Invalid("", "Choose an image file."), "", "", nil)
+		return
+	}
+	f, err := fh.Open()
+	if err == nil {
+		err = c.Avatars.SetUserAvatar(r.Context(), s.actor, avatars.Target{UserID: u.ID}, f, avatars.OriginREST)
+		f.Close()
+	}
+	c.userAvatarDone(w, r, s, u, err, "user.avatar.set", "avatar", fileFields(fh))
+}
+
+// resetUserAvatar serves POST /admin/users/{id}/avatar/reset: users.resetAvatar, back to
+// the initials placeholder.
+func (c *Console) resetUserAvatar(w http.ResponseWriter, r *http.Request, s *session) {
+	u, ok := c.loadUser(w, r, s)
+	if !ok {
+		return
+	}
+	if !c.mayUserAvatar(r, s, u) {
+		c.forbidden(w, r, s, "Your roles do not give you edit-other-user-avatar, which changing another user's avatar needs.")
+		return
+	}
+	err := c.Avatars.ResetUserAvatar(r.Context(), s.actor, avatars.Target{UserID: u.ID})
+	c.userAvatarDone(w, r, s, u, err, "user.avatar.reset", "avatarreset", nil)
 }

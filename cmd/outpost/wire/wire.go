@@ -228,7 +228,7 @@ func (a *App) Start(ctx context.Context, d *ddp.Server) <-chan struct{} {
 func (a *App) WebConfig(d *ddp.Server, log *slog.Logger) web.Config {
 	return web.Config{Settings: a.Settings, SettingsAdmin: a.Settings, Authz: a.Authz, Accounts: a.Accounts, Users: a.Accounts,
 		Presence: a.Presence, Rooms: a.Rooms, Messaging: a.Messaging, Uploads: a.Uploads, Avatars: a.Avatars, RateLimits: a.Settings, DDP: d, Logger: log,
-		Admin: &admin.Deps{Accounts: a.Accounts, Authz: a.Authz, Audit: a.Audit, Stats: a.Stats, Uploads: a.Uploads, Permissions: a.Authz, Rooms: a.Rooms, Settings: a.Settings, SettingsAdmin: a.Settings, Backups: a.Backups, Logs: a.adminLogs(), Logger: log}}
+		Admin: &admin.Deps{Accounts: a.Accounts, Authz: a.Authz, Audit: a.Audit, Stats: a.Stats, Uploads: a.Uploads, Permissions: a.Authz, Rooms: a.Rooms, Settings: a.Settings, SettingsAdmin: a.Settings, Backups: a.Backups, Logs: a.adminLogs(), Avatars: a.Avatars, Logger: log}}
 }
 
 // Close stops presence and the hub and closes the store (a checkpoint).

@@ -1,0 +1,62 @@
+package admin_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/outpostchat/outpost/app/accounts"
+	"github.com/outpostchat/outpost/app/model"
+	"github.com/outpostchat/outpost/app/rooms"
+	"github.com/outpostchat/outpost/app/uploads/avatars"
+	"github.com/outpostchat/outpost/cmd/outpost/wire/wiretest"
+)
+
+// BenchmarkAvatarPages10k is a user's page and a room's page, each with its avatar
+// section (a picture set), at 10,000 users and 1,000 rooms.
+func BenchmarkAvatarPages10k(b *testing.B) {
+	a := wiretest.Open(b)
+	boss := wiretest.User(b, a, "boss", "admin")
+	seed(b, a, 10000, 1000)
+	room, err := a.Rooms.Create(bg, wiretest.Actor(b, a, "bob"), rooms.NewRoom{Type: model.RoomPublic, Name: "pics"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pic := pngOf(b, 64, 64, red)
+	if err := a.Avatars.SetUserAvatar(bg, model.System, avatars.Target{UserID: boss.ID}, bytes.NewReader(pic), avatars.OriginREST); err != nil {
+		b.Fatal(err)
+	}
+	uri := "data:image/png;base64," + base64.StdEncoding.EncodeToString(pic)
+	if _, err := a.Rooms.SaveSettings(bg, accounts.ActorOf(boss), room.ID, map[string]any{"roomAvatar": uri}); err != nil {
+		b.Fatal(err)
+	}
+	h := wiretest.Handler(b, a)
+	uid, token := wiretest.Login(b, a, "boss")
+	cookie := "outpost_admin=" + uid + "." + token
+	paths := []string{"/admin/users/" + boss.ID, "/admin/rooms/" + room.ID}
+	var times []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		req := httptest.NewRequest("GET", paths[i%len(paths)], nil)
+		req.Header.Set("Cookie", cookie)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(rec, req)
+		times = append(times, time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: %d %s", req.URL, rec.Code, rec.Body)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	q := func(p float64) float64 {
+		return float64(times[min(len(times)-1, int(float64(len(times))*p))].Microseconds()) / 1000
+	}
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+}

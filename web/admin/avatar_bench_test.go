@@ -3,11 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"encoding/base64"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/outpostchat/outpost/app/accounts"
 	"github.com/outpostchat/outpost/app/model"
@@ -38,25 +34,5 @@ func BenchmarkAvatarPages10k(b *testing.B) {
 	uid, token := wiretest.Login(b, a, "boss")
 	cookie := "outpost_admin=" + uid + "." + token
 	paths := []string{"/admin/users/" + boss.ID, "/admin/rooms/" + room.ID}
-	var times []time.Duration
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		req := httptest.NewRequest("GET", paths[i%len(paths)], nil)
-		req.Header.Set("Cookie", cookie)
-		req.Header.Set("Accept-Encoding", "gzip")
-		rec := httptest.NewRecorder()
-		start := time.Now()
-		h.ServeHTTP(rec, req)
-		times = append(times, time.Since(start))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("%s: %d %s", req.URL, rec.Code, rec.Body)
-		}
-	}
-	b.StopTimer()
-	slices.Sort(times)
-	q := func(p float64) float64 {
-		return float64(times[min(len(times)-1, int(float64(len(times))*p))].Microseconds()) / 1000
-	}
-	b.ReportMetric(q(0.5), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
+	measurePages(b, h, cookie, paths...)
 }

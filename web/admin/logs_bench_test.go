@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"testing"
 	"time"
 
@@ -35,25 +32,5 @@ func BenchmarkLogsPage10k(b *testing.B) {
 	uid, token := wiretest.Login(b, a, "boss")
 	cookie := "outpost_admin=" + uid + "." + token
 	paths := []string{"/admin/logs", "/admin/logs?level=warn", "/admin/logs?q=rooms.info", "/admin/logs?before=1000"}
-	var times []time.Duration
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		req := httptest.NewRequest("GET", paths[i%len(paths)], nil)
-		req.Header.Set("Cookie", cookie)
-		req.Header.Set("Accept-Encoding", "gzip")
-		rec := httptest.NewRecorder()
-		start := time.Now()
-		h.ServeHTTP(rec, req)
-		times = append(times, time.Since(start))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("%s: %d %s", req.URL, rec.Code, rec.Body)
-		}
-	}
-	b.StopTimer()
-	slices.Sort(times)
-	q := func(p float64) float64 {
-		return float64(times[min(len(times)-1, int(float64(len(times))*p))].Microseconds()) / 1000
-	}
-	b.ReportMetric(q(0.5), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
+	measurePages(b, h, cookie, paths...)
 }

@@ -9,9 +9,7 @@ import (
 	"image/png"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -302,27 +300,7 @@ func BenchmarkUploadsPage10k(b *testing.B) {
 	h := wiretest.Handler(b, a)
 	uid, token := wiretest.Login(b, a, "boss")
 	cookie := "outpost_admin=" + uid + "." + token
-	var times []time.Duration
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		req := httptest.NewRequest("GET", paths[i%len(paths)], nil)
-		req.Header.Set("Cookie", cookie)
-		req.Header.Set("Accept-Encoding", "gzip")
-		rec := httptest.NewRecorder()
-		start := time.Now()
-		h.ServeHTTP(rec, req)
-		times = append(times, time.Since(start))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("%s: %d %s", req.URL, rec.Code, rec.Body)
-		}
-	}
-	b.StopTimer()
-	slices.Sort(times)
-	q := func(p float64) float64 {
-		return float64(times[min(len(times)-1, int(float64(len(times))*p))].Microseconds()) / 1000
-	}
-	b.ReportMetric(q(0.5), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
+	measurePages(b, h, cookie, paths...)
 }
 
 // TestUploadsListPreviewSize: an image without a thumbnail (smaller than the thumbnail

@@ -84,26 +84,9 @@ func (s *Service) UpdatePermissions(ctx context.Context, actor model.Actor, upda
 		changed = append(changed, p)
 	}
 	s.mu.RUnlock()
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		for _, p := range changed {
-			if err := s.perms.SetRoles(ctx, p.ID, p.Roles, now); err != nil {
-				return fmt.Errorf("permission %s: %w", p.ID, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, model.Internal(err)
+	if err := s.savePermissions(ctx, actor, changed, now); err != nil {
+		return nil, err
 	}
-	s.mu.Lock()
-	for _, p := range changed {
-		s.byPerm[p.ID] = p
-	}
-	s.mu.Unlock()
-	for _, p := range changed {
-		s.hub.Publish(permissionEvent("updated", p))
-	}
-	s.log.Info("permissions updated", "count", len(changed), "by", actor.Username)
 	all, _ := s.ListPermissions(ctx, actor, time.Time{})
 	return all.Update, nil
 }
@@ -405,4 +388,30 @@ func (s *Service) UsersInPublicRoles(ctx context.Context, actor model.Actor) ([]
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// savePermissions stores the permissions' new roles in one transaction, then updates
+// the cache and announces each change (permissions-changed).
+func (s *Service) savePermissions(ctx context.Context, actor model.Actor, changed []Permission, now time.Time) error {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		for _, p := range changed {
+			if err := s.perms.SetRoles(ctx, p.ID, p.Roles, now); err != nil {
+				return fmt.Errorf("permission %s: %w", p.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return model.Internal(err)
+	}
+	s.mu.Lock()
+	for _, p := range changed {
+		s.byPerm[p.ID] = p
+	}
+	s.mu.Unlock()
+	for _, p := range changed {
+		s.hub.Publish(permissionEvent("updated", p))
+	}
+	s.log.Info("permissions changed", "count", len(changed), "by", actor.Username)
+	return nil
 }

@@ -3,7 +3,6 @@ package authz
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -108,26 +107,9 @@ func (s *Service) ChangePermissions(ctx context.Context, actor model.Actor, chan
 	if len(changed) == 0 {
 		return changed, nil
 	}
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		for _, p := range changed {
-			if err := s.perms.SetRoles(ctx, p.ID, p.Roles, now); err != nil {
-				return fmt.Errorf("permission %s: %w", p.ID, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, model.Internal(err)
+	if err := s.savePermissions(ctx, actor, changed, now); err != nil {
+		return nil, err
 	}
-	s.mu.Lock()
-	for _, p := range changed {
-		s.byPerm[p.ID] = p
-	}
-	s.mu.Unlock()
-	for _, p := range changed {
-		s.hub.Publish(permissionEvent("updated", p))
-	}
-	s.log.Info("permissions changed", "count", len(changed), "by", actor.Username)
 	return changed, nil
 }
 

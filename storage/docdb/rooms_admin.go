@@ -99,7 +99,7 @@ var AdminRoomsOthers = F("default") + " IS NOT 1"
 // every room for a shorter one. The caller applies its exact test.
 func (s *RoomsStore) RoomsMatching(ctx context.Context, text string) ([]model.Room, error) {
 	var q Query
-	if w, a, ok := roomCandidates(text, "name", "fname", "usernames"); ok {
+	if w, a, ok := roomSearch.contains(text, "name", "fname", "usernames"); ok {
 		q = Query{Where: w, Args: a}
 	}
 	var out []model.Room

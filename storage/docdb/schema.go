@@ -124,6 +124,8 @@ var Schema = []CollectionSpec{
 	}},
 	{Name: Trash, Indexes: []Index{
 		{Name: "outpost_trash_collection_deleted", Fields: []string{"__collection__", "_deletedAt"}},
+		// chat.syncMessages' and getDeletedMessages' deleted messages of a room.
+		{Name: "outpost_trash_message_rid_deleted", Fields: []string{"__collection__", "rid", "_deletedAt"}},
 	}},
 	{Name: ModerationReports}, // chat.reportMessage
 	{Name: Audit, Indexes: []Index{
@@ -183,14 +185,10 @@ func (db *DB) createIndexes(ctx context.Context) error {
 			}
 		}
 	}
-	if err := db.createMessageIndexes(ctx); err != nil {
-		return err
-	}
-	if err := db.createUserSearch(ctx); err != nil {
-		return err
-	}
-	if err := db.createRoomSearch(ctx); err != nil { // rooms_search.go
-		return err
+	for _, ix := range searchIndexes { // fts.go
+		if err := ix.create(ctx, db); err != nil {
+			return err
+		}
 	}
 	for _, mk := range MultiKeys {
 		// A new side table is filled from the documents once; from then on the

@@ -76,7 +76,7 @@ func adminUploadsWhere(rooms, users string, f UploadFilter, walk bool) Query {
 		// The rooms' search index narrows the rooms to test (rooms_search.go); a text
 		// too short for it tests every room.
 		match := `instr(lower(` + F("name") + `), lower(?)) > 0 OR instr(lower(` + F("fname") + `), lower(?)) > 0`
-		if w, a, ok := roomCandidates(f.RoomText, "name", "fname"); ok {
+		if w, a, ok := roomSearch.contains(f.RoomText, "name", "fname"); ok {
 			match = w + " AND (" + match + ")"
 			args = append(args, a...)
 		}

@@ -94,16 +94,7 @@ type fastDec struct {
 }
 
 func fastUnmarshalDoc(data []byte) (Doc, bool) {
-	const prefix = `{"$s":`
-	if len(data) < len(prefix) || string(data[:len(prefix)]) != prefix {
-		return nil, false
-	}
-	d := fastDec{b: data, i: len(prefix)}
-	start := d.i
-	if !d.skipValue() {
-		return nil, false
-	}
-	s, ok := cachedSchema(data[start:d.i])
+	d, s, ok := openDoc(data)
 	if !ok {
 		return nil, false
 	}
@@ -112,6 +103,22 @@ func fastUnmarshalDoc(data []byte) (Doc, bool) {
 		return nil, false
 	}
 	return doc, true
+}
+
+// openDoc reads a canonical document's "$s" and returns a decoder standing after it,
+// with the parsed (cached) schema; ok is false when data is not in canonical form.
+func openDoc(data []byte) (fastDec, *schema, bool) {
+	const prefix = `{"$s":`
+	if len(data) < len(prefix) || string(data[:len(prefix)]) != prefix {
+		return fastDec{}, nil, false
+	}
+	d := fastDec{b: data, i: len(prefix)}
+	start := d.i
+	if !d.skipValue() {
+		return fastDec{}, nil, false
+	}
+	s, ok := cachedSchema(data[start:d.i])
+	return d, s, ok
 }
 
 // fields decodes the members of an object whose '{' is consumed (or, at top level, whose

@@ -148,20 +148,8 @@ func jsonTreeValue(dec *json.Decoder) (any, error) {
 // canonical form or a value does not fit its field; the caller then decodes data the
 // general way, which sets every field again and gives the error.
 func fastDecodeStruct(data []byte, dst reflect.Value) bool {
-	const prefix = `{"$s":`
-	if len(data) < len(prefix) || string(data[:len(prefix)]) != prefix {
-		return false
-	}
-	d := fastDec{b: data, i: len(prefix)}
-	start := d.i
-	if !d.skipValue() {
-		return false
-	}
-	s, ok := cachedSchema(data[start:d.i])
-	if !ok {
-		return false
-	}
-	return d.intoStruct(s, dst, true) && d.i == len(d.b)
+	d, s, ok := openDoc(data)
+	return ok && d.intoStruct(s, dst, true) && d.i == len(d.b)
 }
 
 // intoStruct decodes the members of an object, as fields does, into the struct dst.
